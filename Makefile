@@ -1,0 +1,57 @@
+# Two commands on a fresh machine:
+#   make run    set up, migrate, load the demo, start console + Celery worker + beat
+#   make test   set up and run the whole test suite (PostgreSQL + Redis on 127.0.0.1)
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/canary
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: setup system-deps run test lint bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+# Debian packages the product and its tests use: a CJK font for labels, Chromium for the
+# console tests, poppler for looking at PDFs. Installed only when missing (needs root).
+system-deps:
+	@missing=""; \
+	for p in fonts-wqy-microhei chromium poppler-utils libgl1 libglib2.0-0; do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
+	    || echo "warning: could not install$$missing (labels fall back to a built-in font; browser tests skip)"; \
+	fi
+
+run: setup system-deps
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py load_demo
+	@echo ""
+	@echo "Console: http://$(HOST):$(PORT)/   (log in with the administrator printed above)"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile $$($(BIN)/python -m canary.broker_check || echo web)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: setup system-deps lint
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)} \
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: setup
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""The contract every transport keeps, and the one HTTP helper the robot/webhook transports share.
+
+A transport is a module with ``notify(alert) -> str``: it sends the alert's message to the
+alert's channel and returns the provider's message id (or ''). It raises ``TransportError``;
+``permanent=True`` means retrying cannot help (bad address, revoked token, refused target) and
+the channel is disabled; ``permanent=False`` means try again later.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import requests
+from django.conf import settings
+
+from canary.alerts import ssrf
+
+TIMEOUT_SECONDS = 10
+# HTTP statuses that say "later": the receiver is overloaded or briefly away.
+TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, permanent: bool):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+def check_target(url: str) -> None:
+    """The SSRF guard every outbound URL passes; a refused target is a permanent error."""
+    try:
+        ssrf.check_url(
+            url,
+            allow_private=getattr(settings, "ALLOW_PRIVATE_TARGETS", False),
+            allow_loopback=getattr(settings, "ALLOW_LOOPBACK_TARGETS", False),
+        )
+    except ssrf.UnsafeTarget as exc:
+        raise TransportError(f"target refused: {exc}", permanent=True) from exc
+
+
+def encode_json(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> requests.Response:
+    """POST ``data`` after the SSRF check; map failures to transient or permanent errors."""
+    check_target(url)
+    try:
+        response = requests.post(
+            url,
+            data=data,
+            headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
+            timeout=TIMEOUT_SECONDS,
+            # A redirect could lead past the SSRF check to an internal address.
+            allow_redirects=False,
+        )
+    except requests.RequestException as exc:
+        raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    if response.status_code in TRANSIENT_STATUSES:
+        raise TransportError(f"HTTP {response.status_code}", permanent=False)
+    if response.status_code >= 300:
+        raise TransportError(f"HTTP {response.status_code}: {response.text[:200]}", permanent=True)
+    return response
+
+
+def robot_result(response: requests.Response, code_field: str, transient_codes: set[int]) -> None:
+    """Robots answer HTTP 200 with an error code in the JSON body; 0 means accepted."""
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise TransportError(f"unexpected answer: {response.text[:200]}", permanent=False) from exc
+    code = body.get(code_field, 0)
+    if code in (0, None):
+        return
+    message = body.get("errmsg") or body.get("msg") or ""
+    raise TransportError(f"{code_field}={code} {message}".strip(), permanent=code not in transient_codes)

@@ -1,0 +1,171 @@
+"""What leaves the building: the security registry, order files and labels.
+
+Order files and labels go to depots and order systems, so they carry nothing that tells a
+decoy from a real shipment (no campaign, no target, no flag). The registry is security-only.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from . import labels
+from .masking import mask_name, mask_phone
+from .models import Campaign, Decoy, Exposure
+from .waybills import CARRIER_NAMES, Carrier
+
+ORDER_FIELDS = (
+    "waybill_no",
+    "carrier",
+    "order_time",
+    "sender_name",
+    "sender_phone",
+    "sender_address",
+    "recipient_name",
+    "recipient_phone",
+    "recipient_province",
+    "recipient_city",
+    "recipient_address",
+    "item",
+    "weight_kg",
+    "declared_value",
+    "sort_code",
+)
+
+
+def _decoys(campaign: Campaign):
+    return campaign.decoys.order_by("id")
+
+
+def _iso(value) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def registry_rows(campaign: Campaign) -> Iterator[dict]:
+    """One object per decoy with everything security needs to recognise it again."""
+    exposures = Exposure.objects.select_related("node").order_by("visible_from")
+    queryset = _decoys(campaign).select_related("target").prefetch_related(Prefetch("exposures", exposures))
+    for decoy in queryset.iterator(chunk_size=2000):
+        yield {
+            "waybill_no": decoy.waybill_no,
+            "carrier": decoy.carrier,
+            "campaign": campaign.slug,
+            "target": decoy.target.code if decoy.target else None,
+            "control": decoy.is_control,
+            "recipient_name": decoy.recipient_name,
+            "recipient_name_masked": mask_name(decoy.recipient_name),
+            "recipient_phone": decoy.recipient_phone,
+            "recipient_phone_masked": mask_phone(decoy.recipient_phone),
+            "recipient_province": decoy.province,
+            "recipient_city": decoy.city,
+            "recipient_address": decoy.recipient_address,
+            "address_token": decoy.address_token,
+            "item": decoy.item_description,
+            "item_category": decoy.item_category,
+            "shipped_at": _iso(decoy.shipped_at),
+            "exposures": [
+                {
+                    "node": e.node.code,
+                    "channel": e.channel,
+                    "visible_from": _iso(e.visible_from),
+                    "visible_until": _iso(e.visible_until),
+                }
+                for e in decoy.exposures.all()
+            ],
+        }
+
+
+def write_registry_jsonl(campaign: Campaign, out: TextIO) -> int:
+    count = 0
+    for row in registry_rows(campaign):
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def order_rows(campaign: Campaign) -> Iterator[dict]:
+    """Order records shaped like any merchant's upload: nothing marks a decoy."""
+    for decoy in _decoys(campaign).filter(is_control=False).iterator(chunk_size=2000):
+        yield {
+            "waybill_no": decoy.waybill_no,
+            "carrier": decoy.carrier,
+            "order_time": _iso(decoy.shipped_at),
+            "sender_name": decoy.sender_name,
+            "sender_phone": decoy.sender_phone,
+            "sender_address": decoy.sender_address,
+            "recipient_name": decoy.recipient_name,
+            "recipient_phone": decoy.recipient_phone.removeprefix("+86"),
+            "recipient_province": decoy.province,
+            "recipient_city": decoy.city,
+            "recipient_address": decoy.recipient_address,
+            "item": decoy.item_description,
+            "weight_kg": str(decoy.weight_kg),
+            "declared_value": decoy.declared_value,
+            "sort_code": decoy.sort_code,
+        }
+
+
+def write_orders(campaign: Campaign, out: TextIO, fmt: str = "csv") -> int:
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=ORDER_FIELDS)
+        writer.writeheader()
+        for row in order_rows(campaign):
+            writer.writerow(row)
+            count += 1
+    elif fmt == "json":
+        rows = list(order_rows(campaign))
+        json.dump(rows, out, ensure_ascii=False, indent=1)
+        count = len(rows)
+    else:
+        raise ValueError(f"unknown order format {fmt!r}; csv or json")
+    return count
+
+
+def label_data(decoy: Decoy) -> labels.LabelData:
+    dest = decoy.destination.name if decoy.destination_id else ""
+    origin = decoy.origin.name if decoy.origin_id else ""
+    return labels.LabelData(
+        waybill_no=decoy.waybill_no,
+        carrier_name=CARRIER_NAMES[Carrier(decoy.carrier)][0],
+        sort_code=decoy.sort_code,
+        recipient_name=decoy.recipient_name,
+        recipient_phone=decoy.recipient_phone,
+        recipient_address=decoy.recipient_address,
+        sender_name=decoy.sender_name,
+        sender_phone=decoy.sender_phone,
+        sender_address=decoy.sender_address,
+        item=decoy.item_description,
+        weight_kg=float(decoy.weight_kg),
+        printed_at=timezone.localtime(decoy.shipped_at),
+        dest_depot=dest,
+        origin_depot=origin,
+    )
+
+
+def write_labels(
+    campaign: Campaign,
+    out: BinaryIO,
+    *,
+    privacy: bool = False,
+    template: str | None = None,
+    node_code: str | None = None,
+) -> int:
+    """Label PDF for the campaign's decoys (controls are never printed), optionally one node's."""
+    queryset = _decoys(campaign).filter(is_control=False).select_related("origin", "destination")
+    if node_code:
+        queryset = queryset.filter(target__code=node_code)
+    items = (label_data(d) for d in queryset.iterator(chunk_size=500))
+    return labels.render_labels(
+        items,
+        out,
+        template=template or campaign.label_template,
+        privacy=privacy,
+        font_path=settings.LABEL_FONT_PATH or None,
+    )

@@ -1,0 +1,49 @@
+import json
+import secrets
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+from canary.audit.roles import SECURITY_GROUPS
+from canary.audit.services import cli_actor
+from canary.campaigns.models import Campaign
+from canary.campaigns.planner import CampaignSpec, activate, create_campaign
+from canary.network.services import import_network_bytes
+from canary.phones.pool import add_numbers
+
+DEMO = Path(__file__).resolve().parents[3] / "network" / "demo"
+# Ofcom reserves 07700 900000-900999 for drama: valid numbers that can never ring anyone,
+# so a demo label that escapes cannot send a caller to a real person.
+DEMO_NUMBERS = [f"+447700900{n:03d}" for n in range(100, 120)]
+
+
+class Command(BaseCommand):
+    help = "Load the demo network, demo canary numbers and an active demo campaign; create the admin login."
+
+    def handle(self, *args, **options):
+        for name in SECURITY_GROUPS:
+            Group.objects.get_or_create(name=name)
+        result = import_network_bytes((DEMO / "network.csv").read_bytes())
+        self.stdout.write(f"demo network: {result.created} created, {result.updated + result.unchanged} kept")
+        added, _known = add_numbers(DEMO_NUMBERS)
+        self.stdout.write(f"demo canary numbers: {len(added)} added")
+        spec = json.loads((DEMO / "campaign.json").read_text(encoding="utf-8"))
+        if not Campaign.objects.filter(slug=spec["slug"]).exists():
+            summary = create_campaign(CampaignSpec.from_dict(spec), actor=cli_actor())
+            activate(summary.campaign, actor=cli_actor())
+            self.stdout.write(str(summary))
+        self._admin()
+
+    def _admin(self):
+        users = get_user_model().objects
+        if users.filter(is_superuser=True).exists():
+            self.stdout.write(
+                "log in with your existing administrator (reset: python manage.py changepassword NAME)"
+            )
+            return
+        # No default password anywhere: a fresh random one, shown once.
+        password = secrets.token_urlsafe(12)
+        users.create_superuser("admin", email="", password=password)
+        self.stdout.write(f"created administrator 'admin' with password: {password}  (shown once)")

@@ -1,0 +1,137 @@
+"""Inbound hooks: thin views that check the sender, store, and answer.
+
+Each view stores the contact (committed) before it answers; processing is queued after commit.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import contacts, tracking
+from .security import client_ip, ip_allowed, record_refusal, twilio_signature_valid
+from .tracking_signature import verify
+from .voicemail import EMPTY_TWIML, greeting_twiml, hangup_twiml
+
+TWIML = "text/xml; charset=utf-8"
+
+
+def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[HttpRequest], HttpResponse]:
+    """POST only, CSRF-exempt, and refused with 403 unless Twilio's signature checks out."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        if not twilio_signature_valid(request):
+            record_refusal(
+                request,
+                "twilio.bad_signature",
+                signed=bool(request.headers.get("X-Twilio-Signature")),
+                sid=request.POST.get("MessageSid") or request.POST.get("CallSid") or "",
+            )
+            return HttpResponse("invalid signature", status=403, content_type="text/plain")
+        return view(request)
+
+    return checked
+
+
+@twilio_signed
+def twilio_sms(request: HttpRequest) -> HttpResponse:
+    contacts.store_twilio_sms(request.POST)
+    return HttpResponse(EMPTY_TWIML, content_type=TWIML)
+
+
+@twilio_signed
+def twilio_voice(request: HttpRequest) -> HttpResponse:
+    contacts.store_twilio_call(request.POST)
+    return HttpResponse(greeting_twiml(), content_type=TWIML)
+
+
+@twilio_signed
+def twilio_voice_done(request: HttpRequest) -> HttpResponse:
+    """``<Record action>``: the caller finished the message; keep what Twilio says and hang up."""
+    contacts.attach_to_call(request.POST, "record_action")
+    return HttpResponse(hangup_twiml(), content_type=TWIML)
+
+
+@twilio_signed
+def twilio_recording(request: HttpRequest) -> HttpResponse:
+    contacts.attach_to_call(request.POST, "recording")
+    return HttpResponse(EMPTY_TWIML, content_type=TWIML)
+
+
+@twilio_signed
+def twilio_transcription(request: HttpRequest) -> HttpResponse:
+    contacts.attach_to_call(request.POST, "transcription")
+    return HttpResponse(EMPTY_TWIML, content_type=TWIML)
+
+
+@twilio_signed
+def twilio_status(request: HttpRequest) -> HttpResponse:
+    contacts.attach_to_call(request.POST, "status")
+    return HttpResponse(EMPTY_TWIML, content_type=TWIML)
+
+
+ALIYUN_ACK = {"code": 0, "msg": "接收成功"}
+
+
+@csrf_exempt
+@require_POST
+def aliyun_pls(request: HttpRequest, secret: str) -> HttpResponse:
+    """Alibaba's receipt push: a JSON array of call records / intercepted SMS, acknowledged fast."""
+    expected = settings.ALIYUN_PLS_HOOK_SECRET
+    if not expected or not hmac.compare_digest(secret.encode(), expected.encode()):
+        record_refusal(request, "aliyun.bad_secret")
+        return HttpResponse(status=404)
+    if not ip_allowed(client_ip(request), settings.ALIYUN_PLS_ALLOWED_IPS):
+        record_refusal(request, "aliyun.ip_not_allowed")
+        return HttpResponse(status=403)
+    try:
+        records = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError):
+        record_refusal(request, "aliyun.bad_body")
+        return JsonResponse({"code": 1, "msg": "invalid JSON"}, status=400)
+    if isinstance(records, dict):
+        records = [records]
+    if not isinstance(records, list):
+        return JsonResponse({"code": 1, "msg": "expected a JSON array"}, status=400)
+    contacts.store_aliyun_records(r for r in records if isinstance(r, dict))
+    return JsonResponse(ALIYUN_ACK, json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@require_POST
+def tracking_lookup(request: HttpRequest) -> HttpResponse:
+    """A lookup reported by the carrier's tracking system; non-decoy numbers are dismissed at once."""
+    signature = request.headers.get("X-Canary-Signature")
+    verdict = verify(
+        settings.TRACKING_HOOK_SECRET,
+        request.headers.get("X-Canary-Timestamp"),
+        signature,
+        request.body,
+        now=time.time(),
+        window_seconds=getattr(settings, "TRACKING_HOOK_WINDOW_SECONDS", 300),
+    )
+    if not verdict.ok:
+        record_refusal(request, "tracking.refused", reason=verdict.reason)
+        return HttpResponse(verdict.reason, status=403, content_type="text/plain")
+    try:
+        report = tracking.parse_report(request.body)
+    except tracking.BadReport as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    decoy_id = tracking.decoy_waybills.decoy_id(report.waybill_no)
+    if decoy_id is None:
+        return HttpResponse(status=204)
+    if tracking.store_lookup(decoy_id, report, nonce=signature or "") is None:
+        record_refusal(request, "tracking.replayed")
+        return HttpResponse("replayed", status=409, content_type="text/plain")
+    return HttpResponse(status=202)

@@ -1,0 +1,99 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from canary.audit.roles import is_security, is_security_admin
+from canary.campaigns.admin import SecurityOnlyAdmin
+
+from .models import Document, Sighting, Source
+
+
+class SightingsAdmin(SecurityOnlyAdmin):
+    """Security roles only for changing too: a change permission alone also opens the list."""
+
+    def has_change_permission(self, request, obj=None):
+        return is_security(request.user) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_security(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_security(request.user) and super().has_delete_permission(request, obj)
+
+
+@admin.register(Source)
+class SourceAdmin(SightingsAdmin):
+    list_display = ("name", "kind", "enabled", "every_minutes", "last_fetched_at", "last_status", "failures")
+    list_filter = ("kind", "enabled", "internal")
+    search_fields = ("name", "url", "path")
+    readonly_fields = (
+        "schedule",
+        "etag",
+        "last_modified",
+        "last_fetched_at",
+        "last_status",
+        "last_error",
+        "failures",
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a security admin may let a source reach private or loopback addresses.
+        extra = () if is_security_admin(request.user) else ("internal",)
+        return (*self.readonly_fields, *extra)
+
+
+class SightingInline(admin.TabularInline):
+    model = Sighting
+    extra = 0
+    can_delete = False
+    fields = ("decoy", "kinds", "strength", "location", "excerpt")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(SightingsAdmin):
+    list_display = ("name", "source", "size", "status", "fetched_at", "seen_at")
+    list_filter = ("status", "source")
+    search_fields = ("name", "sha256")
+    readonly_fields = (
+        "sha256",
+        "file",
+        "name",
+        "size",
+        "content_type",
+        "source",
+        "fetched_at",
+        "status",
+        "error",
+        "chunks_total",
+        "chunks_finished",
+    )
+    inlines = [SightingInline]
+    actions = ["rescan"]
+
+    @admin.action(description=_("Scan again"))
+    def rescan(self, request, queryset):
+        from .services import enqueue_scan
+
+        for document in queryset:
+            enqueue_scan(document.pk)
+
+
+@admin.register(Sighting)
+class SightingAdmin(SightingsAdmin):
+    list_display = ("decoy", "strength", "kinds", "location", "document", "created_at")
+    list_filter = ("strength",)
+    search_fields = ("decoy__waybill_no", "location", "excerpt")
+    readonly_fields = (
+        "document",
+        "decoy",
+        "kinds",
+        "strength",
+        "candidates",
+        "location",
+        "excerpt",
+        "signalled",
+    )
+    list_select_related = ("decoy", "document")

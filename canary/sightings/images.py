@@ -1,0 +1,83 @@
+"""Label photos: barcodes and QR codes (zxing-cpp) and Chinese OCR (RapidOCR, PP-OCR models that ship
+inside the ``rapidocr-onnxruntime`` wheel: nothing is downloaded at run time). Pure: no Django."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import warnings
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+import zxingcpp
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from canary.sightings.readers.base import LimitExceeded, ReaderError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Barcode:
+    text: str
+    format: str
+
+
+def open_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
+    """Decode an image, refusing decompression bombs before their pixels are unpacked."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only
+            width, height = image.size
+            if width * height > max_pixels:
+                raise LimitExceeded(
+                    f"{name}: {width}×{height} pixels, over the limit of {max_pixels:,} (decompression bomb?)"
+                )
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise LimitExceeded(f"{name}: decompression bomb refused ({error})") from error
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
+        raise ReaderError(f"{name}: not a readable image ({error})") from error
+    return ImageOps.exif_transpose(image).convert("RGB")
+
+
+def read_barcodes(image: Image.Image) -> list[Barcode]:
+    """Every barcode and QR code zxing-cpp finds (it tries rotations itself); a sharpened greyscale
+    copy is tried when the photo is too soft."""
+    found = zxingcpp.read_barcodes(image)
+    if not found:
+        grey = ImageOps.autocontrast(image.convert("L"))
+        found = zxingcpp.read_barcodes(grey.point(lambda value: 255 if value > 128 else 0))
+    return [Barcode(result.text, result.format.name) for result in found if result.text]
+
+
+@cache
+def _ocr_engine() -> object | None:
+    try:
+        from rapidocr_onnxruntime import RapidOCR  # optional, and slow to import
+    except ImportError:
+        logger.warning("rapidocr-onnxruntime is not installed: images are read for barcodes only")
+        return None
+    return RapidOCR()
+
+
+def ocr_available() -> bool:
+    """Whether OCR can run here, without loading its models."""
+    return importlib.util.find_spec("rapidocr_onnxruntime") is not None
+
+
+def ocr_lines(image: Image.Image) -> list[str]:
+    """Text lines found by OCR, top to bottom; empty if OCR is unavailable."""
+    engine = _ocr_engine()
+    if engine is None:
+        return []
+    result, _elapsed = engine(np.asarray(image))
+    if not result:
+        return []
+    boxes = sorted(
+        result, key=lambda item: (min(point[1] for point in item[0]), min(point[0] for point in item[0]))
+    )
+    return [str(text) for _box, text, _score in boxes]

@@ -1,0 +1,579 @@
+"""Find decoy tokens in leaked text, in every spelling. Pure: no Django.
+
+A :class:`Matcher` is compiled once from every active decoy's tokens (waybill number, canary phone,
+recipient name, address marker) and then answers two questions:
+
+* :meth:`Matcher.scan` — where in this text does any token occur? (exact, slow, the reference);
+* :meth:`Matcher.match_records` / :meth:`Matcher.match_records_bytes` — which decoys does each
+  record (line) of this text mention, with which token kinds and how strongly? (fast).
+
+How the fast path stays exact: Hyperscan literal databases of every token run over the raw UTF-8
+bytes (address markers backwards over reversed bytes, see :func:`_scan_reversed`), together with
+*shape* patterns that flag lines where a token could hide behind a different spelling (a character
+that folds into a token character, separators between digit groups, a masked phone whose key
+belongs to a decoy). Only flagged lines go through :func:`normalize` and the exact
+checks of :meth:`Matcher.scan`, so both paths give the same answer; a property test holds them to
+that. Hyperscan was chosen after measuring it against ahocorasick_rs and pyahocorasick
+(``bench/matcher.py``): with address markers reversed it searches bytes about twice as fast as
+ahocorasick_rs and many times faster than pyahocorasick on ``str``, and it also runs the shape
+patterns, which the others cannot.
+
+Matching rules:
+
+* digit boundaries: a token that starts (ends) with a digit must not touch another digit on that
+  side, unless a separator was removed there (a soft boundary) — ``913800138000`` does not contain
+  the phone ``13800138000``; a phone may follow its country code (``+86``, ``0086``, ``86``);
+* tokens that start (end) with a Latin letter must not touch a Latin letter or digit there;
+* names must not touch another Han character: ``张三丰收`` may be the name ``张三丰收`` or words
+  around ``张三丰``, nothing tells which. Such an *embedded* name counts only as support for a
+  decoy that another token in the same record already points to;
+* masked phones (``138****5678``: first three + last four digits) and masked names (``张*丰``,
+  ``张**``, ``王*``) point at every decoy with the same key. Next to a full token of the same decoy
+  in the same record they join a *strong* match. Without one, a record is a *weak* match only when
+  two kinds of such evidence agree on at most :data:`MAX_WEAK_CANDIDATES` decoys (masked name and
+  masked phone): a single masked form fits some decoy in most records of a big privacy-label dump.
+
+A Matcher is not thread-safe (Hyperscan scratch space); use one per process or thread. It pickles
+(the compiled databases are serialised), so a worker can load a cached copy instead of compiling.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Literal, NamedTuple, Protocol
+
+import hyperscan
+import phonenumbers
+
+from canary.campaigns.masking import masked_phone_key, national_number
+from canary.sightings.normalize import (
+    MASK_CHARS,
+    SEPARATORS,
+    Normalized,
+    canonical,
+    folding_sources,
+    folding_table,
+    folds_to_one_of,
+    is_han,
+    normalize,
+    normalize_token,
+)
+
+Kind = Literal["waybill", "phone", "name", "address", "masked_phone", "masked_name"]
+Strength = Literal["strong", "weak"]
+MASKED_KINDS = frozenset({"masked_phone", "masked_name"})
+
+EXCERPT_CONTEXT = 30
+# Masked evidence alone that fits more decoys than this says nothing useful (``张**`` fits every
+# three-character name with surname 张); it still supports a decoy found by another token.
+MAX_WEAK_CANDIDATES = 3
+
+
+@dataclass(frozen=True)
+class DecoyTokens:
+    """What a decoy can be recognised by. ``phone`` is E.164 (``+8613800138000``)."""
+
+    decoy_id: int
+    waybill_no: str
+    phone: str
+    name: str
+    address_token: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One token occurrence; ``start``/``end`` index the original text given to :meth:`Matcher.scan`."""
+
+    kind: Kind
+    decoy_ids: frozenset[int]
+    start: int
+    end: int
+    excerpt: str
+    embedded: bool = False
+
+    @property
+    def weak(self) -> bool:
+        """Masked forms and embedded names do not identify a decoy on their own."""
+        return self.embedded or self.kind in MASKED_KINDS
+
+
+@dataclass(frozen=True)
+class RecordMatch:
+    """One decoy mentioned by one record (line).
+
+    ``line`` counts lines (0-based) in the input; ``start``/``end`` index characters within that
+    line and span all the evidence for this decoy. ``candidates`` are the decoys the same evidence
+    fits equally well (a canary phone is shared by many decoys; a waybill number pins one).
+    """
+
+    decoy_id: int
+    kinds: frozenset[Kind]
+    strength: Strength
+    line: int
+    start: int
+    end: int
+    excerpt: str
+    candidates: frozenset[int]
+
+
+class Locatable(Protocol):
+    """What :meth:`Matcher.match_chunks` needs from a reader's chunk."""
+
+    text: str
+
+    def locate(self, line: int, offset: int) -> str: ...
+
+
+class _Token(NamedTuple):
+    kind: Kind
+    decoy_ids: frozenset[int]
+    first: str
+    last: str
+
+
+_SHAPE_JOIN = 0
+_PHONE_PREFIX = "86"
+
+_MASK_CLASS = "[" + re.escape("".join(sorted(MASK_CHARS))) + "]"
+_SEP_CLASS = "[" + re.escape("".join(sorted(SEPARATORS))) + "]"
+_MASKED_PHONE = re.compile(
+    rf"(?<![0-9])(?:(?:\+|00)?86{_SEP_CLASS}?)?([0-9]{{3}}){_SEP_CLASS}?{_MASK_CLASS}{{4}}"
+    rf"{_SEP_CLASS}?([0-9]{{4}})(?![0-9])"
+)
+_HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]"
+_MASKED_NAME = re.compile(rf"({_HAN_CLASS})({_MASK_CLASS}{{1,3}})({_HAN_CLASS})?")
+
+
+def _char_class(char: str, kind: Kind) -> str:
+    if "0" <= char <= "9":
+        return "digit"
+    if "A" <= char <= "Z":
+        return "latin"
+    if kind == "name" and is_han(char):
+        return "han"
+    return "other"
+
+
+def _phone_forms(phone: str) -> tuple[str, str]:
+    """(national significant number, country calling code) of an E.164 canary number."""
+    try:
+        parsed = phonenumbers.parse(phone, "CN")
+    except phonenumbers.NumberParseException:
+        return national_number(phone), _PHONE_PREFIX
+    return phonenumbers.national_significant_number(parsed), str(parsed.country_code)
+
+
+def _utf8_alternation(chars: Iterable[str]) -> bytes:
+    """A Hyperscan byte-level alternation matching any one of ``chars`` in UTF-8."""
+    parts = sorted({"".join(f"\\x{b:02x}" for b in c.encode()) for c in chars})
+    return ("(?:" + "|".join(parts) + ")").encode()
+
+
+def _shape_patterns() -> list[bytes]:
+    """Raw-byte patterns (on upper-cased UTF-8) for lines that may hide a token behind a spelling."""
+    sep = _utf8_alternation(folds_to_one_of(SEPARATORS))
+    mask = _utf8_alternation(folds_to_one_of(MASK_CHARS))
+    join = b"(?:[0-9]{3}|[A-Z]{2})" + sep + b"{1,3}[0-9]{3}"
+    masked_phone = b"[0-9]{3}" + sep + b"?" + mask + b"{4}" + sep + b"?[0-9]{4}"
+    return [join, masked_phone]
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    left = max(0, start - EXCERPT_CONTEXT)
+    return " ".join(text[left : end + EXCERPT_CONTEXT].split())
+
+
+@dataclass
+class Matcher:
+    """Compiled decoy tokens. Build with :meth:`build`; see the module docstring for the rules."""
+
+    literals: list[tuple[str, tuple[_Token, ...]]]
+    trigger_count: int
+    masked_phones: dict[str, frozenset[int]]
+    masked_names: dict[tuple[str, str, int], frozenset[int]]
+    phone_prefixes: dict[str, tuple[str, ...]]
+    _forward_db: hyperscan.Database = field(repr=False)
+    _reverse_db: hyperscan.Database | None = field(repr=False)
+    _shape_db: hyperscan.Database = field(repr=False)
+
+    # -- building ----------------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, decoys: Iterable[DecoyTokens]) -> Matcher:
+        by_literal: dict[str, dict[Kind, set[int]]] = defaultdict(lambda: defaultdict(set))
+        masked_phones: dict[str, set[int]] = defaultdict(set)
+        masked_names: dict[tuple[str, str, int], set[int]] = defaultdict(set)
+        phone_prefixes: dict[str, set[str]] = defaultdict(set)
+
+        for decoy in decoys:
+            ident = decoy.decoy_id
+            if decoy.phone:
+                nsn, country = _phone_forms(decoy.phone)
+                by_literal[nsn]["phone"].add(ident)
+                phone_prefixes[nsn].update({country, "00" + country})
+                masked_phones[masked_phone_key(nsn)].add(ident)
+            name = normalize_token(decoy.name)
+            if len(name) >= 2:
+                by_literal[name]["name"].add(ident)
+                # ``张**`` keeps the surname only; ``张*伟`` keeps surname and last character.
+                masked_names[(name[0], "", len(name))].add(ident)
+                if len(name) >= 3:
+                    masked_names[(name[0], name[-1], len(name))].add(ident)
+            for kind, raw in (("waybill", decoy.waybill_no), ("address", decoy.address_token)):
+                token = normalize_token(raw)
+                if token:
+                    by_literal[token][kind].add(ident)
+
+        literals = [
+            (text, tuple(_make_token(kind, text, ids) for kind, ids in kinds.items()))
+            for text, kinds in sorted(by_literal.items())
+        ]
+        alphabet = set("0123456789") | {char for text, _ in literals for char in text}
+        triggers = _trigger_chars(alphabet)
+        forward = [
+            (index, text) for index, (text, tokens) in enumerate(literals) if not _scan_reversed(tokens)
+        ]
+        reverse = [(index, text) for index, (text, tokens) in enumerate(literals) if _scan_reversed(tokens)]
+        trigger_ids = list(range(len(literals), len(literals) + len(triggers)))
+        forward_db = _literal_db(
+            [_encode(text) for _, text in forward] + [_encode(char) for char in triggers],
+            [index for index, _ in forward] + trigger_ids,
+        )
+        reverse_db = _literal_db(
+            [_encode(text)[::-1] for _, text in reverse], [index for index, _ in reverse]
+        )
+        shapes = _shape_patterns()
+        shape_db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        shape_db.compile(
+            expressions=shapes,
+            ids=list(range(len(shapes))),
+            elements=len(shapes),
+            flags=[0, hyperscan.HS_FLAG_SOM_LEFTMOST],
+        )
+        return cls(
+            literals=literals,
+            trigger_count=len(triggers),
+            masked_phones={key: frozenset(ids) for key, ids in masked_phones.items()},
+            masked_names={key: frozenset(ids) for key, ids in masked_names.items()},
+            phone_prefixes={nsn: tuple(sorted(p, key=len)) for nsn, p in phone_prefixes.items()},
+            _forward_db=forward_db,
+            _reverse_db=reverse_db,
+            _shape_db=shape_db,
+        )
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in _DATABASES:
+            state[key] = None if state[key] is None else hyperscan.dumpb(state[key])
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for key in _DATABASES:
+            if state[key] is not None:
+                database = hyperscan.loadb(state[key], hyperscan.HS_MODE_BLOCK)
+                database.scratch = hyperscan.Scratch(database)
+                state[key] = database
+        self.__dict__.update(state)
+
+    @property
+    def token_count(self) -> int:
+        return len(self.literals)
+
+    # -- exact (reference) path --------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Hit]:
+        """Every token occurrence in ``text``, offsets into ``text``. Exact but slow on big input."""
+        norm = normalize(text)
+        hits = self._token_hits(norm, text) + self._masked_hits(norm, text)
+        return sorted(hits, key=lambda hit: (hit.start, hit.end, hit.kind))
+
+    def _token_hits(self, norm: Normalized, original: str) -> list[Hit]:
+        encoded = _encode(norm.text)
+        hits: list[Hit] = []
+        is_ascii = len(encoded) == len(norm.text)
+        for ident, byte_start in self._literal_starts(encoded):
+            literal, tokens = self.literals[ident]
+            start = byte_start if is_ascii else len(encoded[:byte_start].decode("utf-8", "surrogatepass"))
+            end = start + len(literal)
+            for token in tokens:
+                verdict = self._boundary(token, literal, norm, start, end)
+                if verdict is None:
+                    continue
+                orig_start, orig_end = norm.original_span(start, end)
+                excerpt = _excerpt(original, orig_start, orig_end)
+                hits.append(
+                    Hit(token.kind, token.decoy_ids, orig_start, orig_end, excerpt, verdict == "embedded")
+                )
+        return hits
+
+    def _literal_starts(self, data: bytes) -> list[tuple[int, int]]:
+        """(literal index, byte offset) of every token literal in ``data``; folding triggers left out."""
+        found: list[tuple[int, int]] = []
+        literal_count = len(self.literals)
+
+        def forward(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            if ident < literal_count:
+                found.append((ident, end - len(_encode(self.literals[ident][0]))))
+
+        def reverse(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            found.append((ident, len(data) - end))
+
+        self._forward_db.scan(data, match_event_handler=forward)
+        if self._reverse_db is not None:
+            self._reverse_db.scan(data[::-1], match_event_handler=reverse)
+        return found
+
+    def _boundary(self, token: _Token, literal: str, norm: Normalized, start: int, end: int) -> str | None:
+        """``"ok"``, ``"embedded"`` (a name inside Han text) or ``None`` (not a token occurrence)."""
+        text, soft = norm.text, norm.soft
+        embedded = False
+        if start > 0 and start not in soft:
+            before = text[start - 1]
+            clash = _touches(token.first, before)
+            if clash == "han":
+                embedded = True
+            elif clash and not (
+                token.kind == "phone" and self._after_country_code(literal, text, start, soft)
+            ):
+                return None
+        if end < len(text) and end not in soft:
+            clash = _touches(token.last, text[end])
+            if clash == "han":
+                embedded = True
+            elif clash:
+                return None
+        return "embedded" if embedded else "ok"
+
+    def _after_country_code(self, nsn: str, text: str, start: int, soft: frozenset[int]) -> bool:
+        for prefix in self.phone_prefixes.get(nsn, ()):
+            begin = start - len(prefix)
+            at_boundary = begin == 0 or begin in soft or not text[begin - 1].isdigit()
+            if begin >= 0 and text.startswith(prefix, begin) and at_boundary:
+                return True
+        return False
+
+    def _masked_hits(self, norm: Normalized, original: str) -> list[Hit]:
+        hits: list[Hit] = []
+        text = norm.text
+        if self.masked_phones:
+            for found in _MASKED_PHONE.finditer(text):
+                ids = self.masked_phones.get(found.group(1) + found.group(2))
+                if ids:
+                    start, end = norm.original_span(found.start(1), found.end(2))
+                    hits.append(Hit("masked_phone", ids, start, end, _excerpt(original, start, end)))
+        if self.masked_names:
+            for found in _MASKED_NAME.finditer(text):
+                ids = self._masked_name_candidates(found)
+                if ids:
+                    start, end = norm.original_span(found.start(), found.end())
+                    hits.append(Hit("masked_name", ids, start, end, _excerpt(original, start, end)))
+        return hits
+
+    def _masked_name_candidates(self, found: re.Match[str]) -> frozenset[int]:
+        surname, masks, last = found.group(1), found.group(2), found.group(3)
+        length = 1 + len(masks)
+        ids = self.masked_names.get((surname, "", length), frozenset())
+        if last:
+            # ``张*伟电话``: the Han character after the mask may end the name or start the next word.
+            ids = ids | self.masked_names.get((surname, last, length + 1), frozenset())
+        return ids
+
+    # -- records ------------------------------------------------------------------------------
+
+    def match_line(self, line: str, line_number: int = 0) -> list[RecordMatch]:
+        """Per-decoy results for one record, by the exact path."""
+        return _group(self.scan(line), line, line_number)
+
+    def match_records(self, text: str) -> list[RecordMatch]:
+        """Per-decoy results for every line of ``text`` (fast path)."""
+        return self.match_records_bytes(text.encode("utf-8", "surrogatepass"), errors="surrogatepass")
+
+    def match_records_bytes(self, data: bytes, errors: str = "replace") -> list[RecordMatch]:
+        """Per-decoy results for every line of UTF-8 ``data`` (fast path; line offsets in characters)."""
+        upper = data.upper()
+        size = len(upper)
+        literal_count = len(self.literals)
+        # (a byte inside the match, why its line needs a look): "full" = a token literal,
+        # "fold" = a character that folds into a token character, "join" = separators between
+        # digit groups, "masked" = a masked phone whose key belongs to a decoy (weak evidence
+        # needs one, see _group).
+        events: list[tuple[int, str]] = []
+
+        def on_literal(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            events.append((end - 1, "full" if ident < literal_count else "fold"))
+
+        def on_reversed(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            events.append((size - end, "full"))
+
+        def on_shape(ident: int, start: int, end: int, _flags: int, _ctx: object) -> None:
+            if ident == _SHAPE_JOIN:
+                events.append((end - 1, "join"))
+            elif (upper[start : start + 3] + upper[end - 4 : end]).decode() in self.masked_phones:
+                events.append((end - 1, "masked"))
+
+        self._forward_db.scan(upper, match_event_handler=on_literal)
+        if self._reverse_db is not None:
+            self._reverse_db.scan(upper[::-1], match_event_handler=on_reversed)
+        self._shape_db.scan(upper, match_event_handler=on_shape)
+        if not events:
+            return []
+        events.sort()
+
+        sure: list[tuple[int, str]] = []  # (line number, line) that need the exact path
+        maybe: list[tuple[int, str]] = []  # lines that may hold a token once normalised
+        line_start, line_end, line_number, counted_to = -1, -1, 0, 0
+        reasons: set[str] = set()
+        for position, reason in [*events, (size, "")]:
+            if line_start <= position < line_end:
+                reasons.add(reason)
+                continue
+            if reasons:
+                line = data[line_start:line_end].decode("utf-8", errors)
+                needs_exact = "full" in reasons or "masked" in reasons
+                (sure if needs_exact else maybe).append((line_number, line))
+            if position >= size:
+                break
+            line_start = data.rfind(b"\n", 0, position) + 1
+            found_end = data.find(b"\n", position)
+            line_end = size if found_end < 0 else found_end
+            line_number += data.count(b"\n", counted_to, line_start)
+            counted_to = line_start
+            reasons = {reason}
+        sure += self._normalised_with_tokens(maybe)
+        results: list[RecordMatch] = []
+        for number, line in sorted(sure):
+            results.extend(self.match_line(line, number))
+        return results
+
+    def _normalised_with_tokens(self, lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+        """The lines that hold a token literal once normalised, looked at all in one go."""
+        if not lines:
+            return []
+        normalised = _encode(canonical("\n".join(line for _, line in lines)))
+        line_starts = [0] + [found.end() for found in _NEWLINE.finditer(normalised)]
+        holding = {
+            bisect.bisect_right(line_starts, start) - 1 for _, start in self._literal_starts(normalised)
+        }
+        return [lines[index] for index in sorted(holding)]
+
+    def match_chunks(
+        self, chunks: Iterable[Locatable], batch_chars: int = 1 << 20
+    ) -> Iterator[tuple[Locatable, RecordMatch]]:
+        """Match a reader's chunks in batches; each result's ``line`` is relative to its chunk."""
+        batch: list[Locatable] = []
+        size = 0
+        for chunk in chunks:
+            batch.append(chunk)
+            size += len(chunk.text) + 1
+            if size >= batch_chars:
+                yield from self._match_batch(batch)
+                batch, size = [], 0
+        if batch:
+            yield from self._match_batch(batch)
+
+    def _match_batch(self, batch: list[Locatable]) -> Iterator[tuple[Locatable, RecordMatch]]:
+        first_lines: list[int] = []
+        line = 0
+        for chunk in batch:
+            first_lines.append(line)
+            line += chunk.text.count("\n") + 1
+        for match in self.match_records("\n".join(chunk.text for chunk in batch)):
+            index = bisect.bisect_right(first_lines, match.line) - 1
+            yield batch[index], replace(match, line=match.line - first_lines[index])
+
+
+def _touches(token_char_class: str, neighbour: str) -> str | None:
+    """Whether a token edge of the given class may not touch ``neighbour`` (and why)."""
+    if token_char_class == "digit" and "0" <= neighbour <= "9":
+        return "digit"
+    if token_char_class == "latin" and ("0" <= neighbour <= "9" or "A" <= neighbour <= "Z"):
+        return "latin"
+    if token_char_class == "han" and is_han(neighbour):
+        return "han"
+    return None
+
+
+_DATABASES = ("_forward_db", "_reverse_db", "_shape_db")
+_NEWLINE = re.compile(b"\n")
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _scan_reversed(tokens: tuple[_Token, ...]) -> bool:
+    """Address markers share their endings (``…401室``), which slows Hyperscan's literal matcher
+    down to a crawl; their beginnings differ, so they are searched for backwards in reversed text."""
+    return any(token.kind == "address" for token in tokens)
+
+
+def _literal_db(expressions: list[bytes], ids: list[int]) -> hyperscan.Database | None:
+    if not expressions:
+        return None
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(expressions=expressions, ids=ids, elements=len(expressions), literal=True)
+    return database
+
+
+def _make_token(kind: Kind, text: str, ids: set[int]) -> _Token:
+    return _Token(kind, frozenset(ids), _char_class(text[0], kind), _char_class(text[-1], kind))
+
+
+def _trigger_chars(alphabet: set[str]) -> list[str]:
+    """Characters whose folding can create or split a token: they send a line to the exact path."""
+    triggers = set(folding_sources(alphabet))
+    for char, folded in folding_table().items():
+        # Invisible characters vanish and ``‥`` becomes two separators: both change token shapes.
+        if folded == "" or (len(folded) > 1 and set(folded) <= SEPARATORS):
+            triggers.add(char)
+    return sorted(triggers)
+
+
+def _group(hits: list[Hit], line: str, line_number: int) -> list[RecordMatch]:
+    """Turn one record's hits into per-decoy results.
+
+    Evidence shared by several decoys (a canary phone, a masked key) goes to the decoys that the
+    rest of the record supports best: with a waybill of decoy 5 and a phone shared by 5, 9 and 12,
+    the record is about 5 alone.
+    """
+    if not hits:
+        return []
+    support: dict[int, int] = defaultdict(int)
+    for hit in hits:
+        for ident in hit.decoy_ids:
+            support[ident] += 1
+    evidence: dict[int, list[tuple[Hit, frozenset[int]]]] = defaultdict(list)
+    for hit in hits:
+        best = max(support[ident] for ident in hit.decoy_ids)
+        kept = frozenset(ident for ident in hit.decoy_ids if support[ident] == best)
+        for ident in kept:
+            evidence[ident].append((hit, kept))
+
+    # Decoys backed by the same evidence (a shared canary phone) get the same result: work it out once.
+    by_evidence: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for ident, items in evidence.items():
+        by_evidence[tuple(id(hit) for hit, _ in items)].append(ident)
+    results: list[RecordMatch] = []
+    for idents in by_evidence.values():
+        items = evidence[idents[0]]
+        strong = any(not hit.weak for hit, _ in items)
+        candidates = frozenset.intersection(*(kept for _, kept in items))
+        # Weak evidence needs two kinds that agree (masked name + masked phone): one masked form
+        # alone fits some decoy in most privacy-label records of a big dump.
+        weak_kinds = {hit.kind for hit, _ in items if hit.weak}
+        if not strong and not (len(weak_kinds) >= 2 and len(candidates) <= MAX_WEAK_CANDIDATES):
+            continue
+        start = min(hit.start for hit, _ in items)
+        end = max(hit.end for hit, _ in items)
+        kinds = frozenset(hit.kind for hit, _ in items)
+        excerpt = _excerpt(line, start, end)
+        strength: Strength = "strong" if strong else "weak"
+        results.extend(
+            RecordMatch(ident, kinds, strength, line_number, start, end, excerpt, candidates)
+            for ident in idents
+        )
+    return sorted(results, key=lambda match: match.decoy_id)

@@ -1,0 +1,183 @@
+"""Text normalisation for the matcher, with an offset map back to the original text. Pure: no Django.
+
+Leaked records spell the same token many ways: full-width digits (``１３８``), lower-case waybill
+letters, ``138 0013 8000``, ``+86-138-0013-8000``, zero-width characters slipped between digits.
+``normalize`` folds all of them into one canonical spelling and remembers, for every character it
+produces, which character of the original text it came from, so evidence excerpts quote the
+original bytes.
+
+The rules, in order:
+
+1. Every character is folded on its own with NFKC (full-width digits and letters, ``＊``, circled
+   digits, CJK compatibility ideographs), ASCII letters are upper-cased, and invisible format
+   characters (Unicode category Cf: zero-width space, BOM, soft hyphen) are dropped. Folding
+   character by character keeps the offset map exact; NFKC's composition step only matters for
+   combining marks, which never occur in the tokens we look for.
+2. A run of one to three separators (space, tab, ``-``, ``.``, dashes) is removed before a group of
+   at least three digits when it follows at least three digits (``138 0013 8000``,
+   ``7731 2345 6789``) or two letters (``SF 1234…``). Short groups never glue, so dates, times and prices
+   (``2024-05-01``, ``12.50``) keep their separators. Where a separator was removed the text gets a
+   *soft boundary*: a token may start or end there even though digits touch.
+
+Mask characters (``*＊∗✱×xX●``) are not folded into one character, because ``x`` and ``X`` are
+also letters; the matcher recognises them with :data:`MASK_CHARS` in masked shapes only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cache
+
+# Characters that stand for a hidden character on privacy labels, after folding (so ``＊`` is
+# already ``*`` and ``x`` is already ``X``). NFKC folds neither ``∗`` (U+2217) nor ``✱`` nor ``×``.
+MASK_CHARS = frozenset("*∗✱×●X")
+
+# Characters that may separate digit groups, after folding (NBSP and U+3000 fold to a space).
+SEPARATORS = frozenset(" \t-.\u2010\u2012\u2013\u2014\u2015\u2212")
+
+_SEP_CLASS = "[" + re.escape("".join(sorted(SEPARATORS))) + "]"
+# Group 1 is what the separators follow; a replacement keeps it: ``_JOIN.sub(r"\1", text)``.
+_JOIN = re.compile(rf"([0-9]{{3}}|[A-Z]{{2}}){_SEP_CLASS}{{1,3}}(?=[0-9]{{3}})")
+
+
+def is_han(char: str) -> bool:
+    """True for a CJK ideograph (the characters Chinese names are written in)."""
+    cp = ord(char)
+    return (
+        0x4E00 <= cp <= 0x9FFF or 0x3400 <= cp <= 0x4DBF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x323AF
+    )
+
+
+def fold_char(char: str) -> str:
+    """Rule 1 for one character: NFKC, ASCII upper-case, format characters dropped."""
+    if char.isascii():
+        return char.upper()
+    return folding_table().get(char, char)
+
+
+@cache
+def folding_table() -> dict[str, str]:
+    """Every non-ASCII character that rule 1 changes, with what it becomes (about 5,000 entries)."""
+    table: dict[str, str] = {}
+    for cp in range(0x80, 0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        char = chr(cp)
+        if unicodedata.category(char) == "Cf":
+            table[char] = ""
+        elif not unicodedata.is_normalized("NFKC", char):
+            folded = unicodedata.normalize("NFKC", char)
+            table[char] = "".join(c.upper() if c.isascii() else c for c in folded)
+    return table
+
+
+@cache
+def _length_changing() -> frozenset[str]:
+    """Characters that fold into zero or several characters: only these shift offsets."""
+    return frozenset(char for char, folded in folding_table().items() if len(folded) != 1)
+
+
+def folding_sources(targets: frozenset[str] | set[str]) -> list[str]:
+    """Non-ASCII characters whose folded form contains any of ``targets``.
+
+    The matcher's prefilter uses this to notice text that only becomes a token after folding.
+    """
+    return [char for char, folded in folding_table().items() if any(c in targets for c in folded)]
+
+
+def folds_to_one_of(targets: frozenset[str] | set[str]) -> list[str]:
+    """Characters (ASCII included) whose folded form is a single character from ``targets``."""
+    ascii_sources = [chr(cp) for cp in range(128) if chr(cp).upper() in targets]
+    unchanged = [char for char in targets if not char.isascii() and char not in folding_table()]
+    return ascii_sources + unchanged + [char for char, folded in folding_table().items() if folded in targets]
+
+
+@cache
+def _translation() -> dict[int, str]:
+    table = {ord(char): folded for char, folded in folding_table().items()}
+    table.update({code: chr(code).upper() for code in range(ord("a"), ord("z") + 1)})
+    return table
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Canonical text plus the way back to the original.
+
+    ``origin[i]`` is the index in the original text of the character that produced ``text[i]``
+    (``None`` means the identity map). ``soft`` holds the indices where a separator was removed
+    just before ``text[i]``.
+    """
+
+    text: str
+    origin: list[int] | None = None
+    soft: frozenset[int] = field(default_factory=frozenset)
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map ``text[start:end]`` (non-empty) back to a span of the original text."""
+        if self.origin is None:
+            return start, end
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalize(text: str) -> Normalized:
+    """Apply rules 1 and 2 (see the module docstring) and keep the offset map."""
+    origin: list[int] | None = None
+    if _length_changing().isdisjoint(text):
+        folded = _fold_one_for_one(text)  # offsets unchanged
+    else:
+        pieces: list[str] = []
+        origin = []
+        for index, char in enumerate(text):
+            out = fold_char(char)
+            pieces.append(out)
+            origin.extend([index] * len(out))
+        folded = "".join(pieces)
+
+    joins = list(_JOIN.finditer(folded))
+    if not joins:
+        return Normalized(folded, origin)
+
+    kept: list[str] = []
+    new_origin: list[int] = []
+    soft: set[int] = set()
+    previous = 0
+    for join in joins:
+        kept.append(folded[previous : join.end(1)])
+        new_origin.extend(
+            origin[previous : join.end(1)] if origin is not None else range(previous, join.end(1))
+        )
+        soft.add(len(new_origin))
+        previous = join.end()
+    kept.append(folded[previous:])
+    new_origin.extend(origin[previous:] if origin is not None else range(previous, len(folded)))
+    return Normalized("".join(kept), new_origin, frozenset(soft))
+
+
+def canonical(text: str) -> str:
+    """``normalize(text).text`` without the offset map, several times faster: for a quick look."""
+    folded = (
+        _fold_one_for_one(text) if _length_changing().isdisjoint(text) else text.translate(_translation())
+    )
+    return _JOIN.sub(r"\1", folded)
+
+
+def _fold_one_for_one(text: str) -> str:
+    """Rule 1 for text whose characters each fold into exactly one character."""
+    if text.isascii():
+        return text.upper()
+    if _changing().isdisjoint(text):
+        # bytes.upper() touches ASCII letters only, unlike str.upper() (which would turn ß into SS).
+        return text.encode("utf-8", "surrogatepass").upper().decode("utf-8", "surrogatepass")
+    return text.translate(_translation())
+
+
+@cache
+def _changing() -> frozenset[str]:
+    return frozenset(folding_table())
+
+
+def normalize_token(token: str) -> str:
+    """The canonical spelling of a decoy token (same rules as the text it is searched in)."""
+    return normalize(token.strip()).text

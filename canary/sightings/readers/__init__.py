@@ -1,0 +1,98 @@
+"""File readers: any document in, located text chunks out. Pure: no Django.
+
+``read_any(data, name)`` picks a reader by magic bytes first and the file name second, and yields
+:class:`TextChunk` objects, one record per line, each able to say where it came from. Unreadable
+input raises :class:`ReaderError` with a message fit for the document's error field; input that
+would expand past :class:`Limits` raises :class:`LimitExceeded` (a ``ReaderError``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from canary.sightings.readers.archive import Budget, read_zip
+from canary.sightings.readers.base import LimitExceeded, Limits, ReaderError, TextChunk
+from canary.sightings.readers.chat import (
+    is_telegram_export,
+    looks_like_chat_text,
+    read_chat_text,
+    read_telegram,
+)
+from canary.sightings.readers.html import read_html
+from canary.sightings.readers.image import read_image
+from canary.sightings.readers.jsonfile import parse_json, read_json, read_jsonl
+from canary.sightings.readers.pdf import read_pdf
+from canary.sightings.readers.text import detect_encoding, read_delimited, read_text
+from canary.sightings.readers.xlsx import read_xlsx
+
+__all__ = ["LimitExceeded", "Limits", "ReaderError", "TextChunk", "detect_format", "read_any"]
+
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+_IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def detect_format(data: bytes, name: str) -> str:
+    """One of: zip, xlsx, pdf, image, json, jsonl, html, csv, tsv, chat, text."""
+    lower = name.lower().rsplit("!", 1)[-1]
+    head = data[:512]
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "xlsx" if lower.endswith((".xlsx", ".xlsm")) or b"xl/" in data[:4096] else "zip"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP"):
+        return "image"
+    if lower.endswith(_IMAGE_EXTENSIONS):
+        return "image"
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if lower.endswith(".json") or stripped[:1] in (b"{", b"["):
+        return "json"
+    if lower.endswith((".html", ".htm")) or stripped[:15].lower().startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith(".tsv"):
+        return "tsv"
+    return "text"
+
+
+def read_any(
+    data: bytes, name: str, limits: Limits | None = None, errors: list[ReaderError] | None = None
+) -> Iterator[TextChunk]:
+    """Every text chunk of the document ``data`` called ``name``.
+
+    With an ``errors`` list, an unreadable archive member is recorded there and reading goes on;
+    without one, it raises. Limit violations always raise.
+    """
+    return _read(data, name, limits or Limits(), 0, Budget(), errors)
+
+
+def _read(
+    data: bytes, name: str, limits: Limits, depth: int, budget: Budget, errors: list[ReaderError] | None
+) -> Iterator[TextChunk]:
+    kind = detect_format(data, name)
+    if kind == "zip":
+        return read_zip(data, name, limits, depth, budget, errors, _read)
+    if kind == "json":
+        document = parse_json(data, name)
+        if is_telegram_export(document):
+            return read_telegram(document, name, limits)
+        return read_json(data, name, limits, document)
+    if kind == "text" and looks_like_chat_text(_head_text(data)):
+        return read_chat_text(data, name, limits)
+    reader = {
+        "xlsx": read_xlsx,
+        "pdf": read_pdf,
+        "image": read_image,
+        "jsonl": read_jsonl,
+        "html": read_html,
+        "csv": read_delimited,
+        "tsv": lambda data, name, limits: read_delimited(data, name, limits, "\t"),
+        "text": read_text,
+    }[kind]
+    return reader(data, name, limits)
+
+
+def _head_text(data: bytes) -> str:
+    return data[:8192].decode(detect_encoding(data), errors="replace")

@@ -1,0 +1,73 @@
+"""Chat exports: Telegram Desktop ``result.json`` and QQ/WeChat text exports.
+
+Each message becomes one record (its lines joined), so a name on one line and a phone on the next
+line of the same message still count as one record for the matcher.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from canary.sightings.readers.base import Limits, TextChunk
+from canary.sightings.readers.text import detect_encoding, iter_decoded, iter_line_blocks
+
+_DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?"
+# QQ: "2024-05-01 10:20:30 张三(12345)"; WeChat exporters also write "张三 2024-05-01 10:20:30".
+_HEADER = re.compile(rf"^\s*(?:({_DATE})\s+(\S.*?)|(\S.*?)\s+({_DATE}))\s*$")
+_QQ_TITLE = "消息记录"
+
+
+def is_telegram_export(document: object) -> bool:
+    if not isinstance(document, dict):
+        return False
+    return isinstance(document.get("messages"), list) or isinstance(document.get("chats"), dict)
+
+
+def read_telegram(document: dict, name: str, limits: Limits) -> Iterator[TextChunk]:
+    chats = document.get("chats", {}).get("list", []) if "chats" in document else [document]
+    for chat in chats:
+        title = chat.get("name") or str(chat.get("id", ""))
+        for message in chat.get("messages", []):
+            if message.get("type") != "message":
+                continue
+            text = _telegram_text(message.get("text", "")) + " " + _telegram_text(message.get("caption", ""))
+            text = " ".join(text.split())
+            if text:
+                sender = message.get("from") or ""
+                where = f"{name} chat {title} message {message.get('id', '?')}"
+                yield TextChunk(f"{sender}: {text}" if sender else text, where)
+
+
+def _telegram_text(value: object) -> str:
+    """Telegram stores text as a string or a list of strings and entity objects (links, phones...)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in value)
+    return ""
+
+
+def looks_like_chat_text(head: str) -> bool:
+    lines = [line for line in head.splitlines() if line.strip()][:60]
+    headers = sum(1 for line in lines if _HEADER.match(line))
+    return _QQ_TITLE in head[:200] or headers >= 2
+
+
+def read_chat_text(data: bytes, name: str, limits: Limits) -> Iterator[TextChunk]:
+    encoding = detect_encoding(data)
+    message: list[str] = []
+    started_at = 0
+    for first_line, block in iter_line_blocks(iter_decoded(data, encoding), limits.text_block_chars):
+        for index, raw in enumerate(block.split("\n")):
+            line = raw.strip()
+            if _HEADER.match(line):
+                if message:
+                    yield TextChunk(" ".join(message), f"{name} line {started_at}")
+                message, started_at = [line], first_line + index
+            elif line and not line.startswith("====="):
+                if not message:
+                    started_at = first_line + index
+                message.append(line)
+    if message:
+        yield TextChunk(" ".join(message), f"{name} line {started_at}")

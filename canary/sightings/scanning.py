@@ -1,0 +1,251 @@
+"""Scanning stored documents: readers → matcher → sightings → one attribution signal per evidence.
+
+A document is read whole in one task, unless it is a big line-based dump: then it is cut into
+line-aligned parts (:mod:`canary.sightings.chunking`) scanned by a Celery group. Every part saves
+its own sightings (unique per document, decoy and location, so parts and re-runs never duplicate
+one) and ticks its index off on the document under a row lock; the part that completes the set
+finishes the document. That is a chord kept in the database: it needs no result backend and
+survives a worker restart (the sweeper queues the missing parts again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from canary.attribution.signals import record_signal
+
+from .chunking import ByteRange, first_line, line_aligned_ranges, shift_location, splittable
+from .matcher import RecordMatch
+from .matching import STRONG, WEAK, get_matcher
+from .models import Document, DocumentStatus, Sighting, SourceKind
+from .readers import ReaderError, detect_format, read_any
+from .readers.text import detect_encoding
+from .services import read_bytes
+
+log = logging.getLogger(__name__)
+
+# Documents bigger than this are scanned in parallel parts of about CHUNK_BYTES each.
+BIG_DOCUMENT_BYTES = 32 << 20
+CHUNK_BYTES = 8 << 20
+_HEAD_BYTES = 256 * 1024
+_DEDUPE_KEY_MAX = 200
+
+
+@dataclass(frozen=True)
+class Found:
+    """One sighting before it is saved: where, and what the matcher said."""
+
+    location: str
+    match: RecordMatch
+
+
+@dataclass
+class _Evidence:
+    kinds: set[str] = field(default_factory=set)
+    strong: bool = False
+    excerpt: str = ""
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def scan_document(
+    document_id: int,
+    parallel: bool = True,
+    split_above: int = BIG_DOCUMENT_BYTES,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Document:
+    """Scan a stored document; with ``parallel``, a big line-based dump goes out as a Celery group.
+
+    Safe to run again: sightings are unique and each becomes a signal only once.
+    """
+    document = Document.objects.get(pk=document_id)
+    ranges = _plan(document, chunk_bytes) if parallel and document.size > split_above else None
+    if ranges and len(ranges) > 1:
+        _dispatch_parts(document, ranges)
+        return document
+    Document.objects.filter(pk=document.pk).update(
+        status=DocumentStatus.SCANNING, error="", chunks_total=1, chunks_finished=[]
+    )
+    errors: list[ReaderError] = []
+    fatal = ""
+    try:
+        found = find_sightings(read_bytes(document), document.name, errors)
+    except ReaderError as error:  # LimitExceeded included: a bomb is refused with a clear message
+        found, fatal = [], str(error)
+    except Exception as error:
+        log.exception("scanning document %s failed", document.pk)
+        found, fatal = [], f"unexpected error while reading: {error!r}"
+    save_sightings(document, found)
+    messages = [fatal] if fatal else []
+    messages += [str(error) for error in errors]  # unreadable archive members; the rest was scanned
+    Document.objects.filter(pk=document.pk).update(error="\n".join(messages), chunks_finished=[0])
+    return finish_document(document.pk, failed=bool(fatal))
+
+
+def scan_range(document_id: int, part: ByteRange) -> None:
+    """Scan one line-aligned part of a big document; the last part to finish finishes the document."""
+    document = Document.objects.get(pk=document_id)
+    data = read_bytes(document, part.start, part.end)
+    line_shift = part.first_line - 1
+    if part.index > 0 and detect_format(_head(document), document.name) in ("csv", "tsv"):
+        with default_storage.open(document.file.name, "rb") as stream:
+            header = first_line(stream)
+        data = header + data  # the header names the cells; it is line 1 of the part, so shift one less
+        line_shift -= 1
+    error = ""
+    try:
+        found = find_sightings(data, document.name, None)
+    except ReaderError as reader_error:
+        found, error = [], f"part {part.index + 1}: {reader_error}"
+    except Exception as unexpected:
+        log.exception("scanning part %s of document %s failed", part.index, document.pk)
+        found, error = [], f"part {part.index + 1}: unexpected error while reading: {unexpected!r}"
+    save_sightings(
+        document, [Found(shift_location(f.location, document.name, line_shift), f.match) for f in found]
+    )
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document_id)
+        if part.index not in locked.chunks_finished:
+            locked.chunks_finished = sorted([*locked.chunks_finished, part.index])
+        if error:
+            locked.error = "\n".join(filter(None, [locked.error, error]))
+        locked.save(update_fields=["chunks_finished", "error", "updated_at"])
+        complete = locked.chunks_done >= locked.chunks_total and locked.status == DocumentStatus.SCANNING
+    if complete:
+        finish_document(document_id, failed=bool(locked.error))
+
+
+# --------------------------------------------------------------------------- the pieces
+
+
+def find_sightings(data: bytes, name: str, errors: list[ReaderError] | None) -> list[Found]:
+    """Every (location, decoy match) in a document's bytes."""
+    matcher = get_matcher()
+    chunks = read_any(data, name, errors=errors)
+    return [
+        Found(chunk.locate(match.line, match.start), match) for chunk, match in matcher.match_chunks(chunks)
+    ]
+
+
+def save_sightings(document: Document, found: list[Found]) -> int:
+    """Store new sightings; ones already stored for the same place are left as they are."""
+    rows = [
+        Sighting(
+            document=document,
+            decoy_id=item.match.decoy_id,
+            kinds=sorted(item.match.kinds),
+            strength=item.match.strength,
+            candidates=sorted(item.match.candidates),
+            location=item.location[:500],
+            excerpt=item.match.excerpt,
+        )
+        for item in found
+    ]
+    created = Sighting.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(created)
+
+
+def finish_document(document_id: int, failed: bool = False) -> Document:
+    """Turn the document's new sightings into signals and mark it done (or failed)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().get(pk=document_id)
+        kind = signal_kind(document, _head(document))
+        pending = Sighting.objects.filter(document=document, signalled=False).order_by("id")
+        for candidates, evidence in group_evidence(pending).items():
+            record_signal(
+                kind=kind,
+                decoy_ids=candidates,
+                seen_at=document.first_seen,
+                strength=STRONG if evidence.strong else WEAK,
+                dedupe_key=dedupe_key(candidates, kind),
+                origin=f"sightings.document:{document.pk}",
+                summary=f"{document.name}: {evidence.excerpt}",
+                # No record says which decoys were printed as privacy labels, so a watcher
+                # cannot tell yet whether a full phone came from one.
+                full_phone_of_privacy_label=False,
+            )
+        pending.update(signalled=True)
+        document.status = DocumentStatus.FAILED if failed else DocumentStatus.DONE
+        document.save(update_fields=["status", "updated_at"])
+    return document
+
+
+def group_evidence(sightings) -> dict[tuple[int, ...], _Evidence]:
+    """One entry per set of candidate decoys: a shared phone names several decoys with one voice."""
+    groups: dict[tuple[int, ...], _Evidence] = defaultdict(_Evidence)
+    for sighting in sightings:
+        evidence = groups[tuple(sighting.candidates or [sighting.decoy_id])]
+        evidence.kinds.update(sighting.kinds)
+        if sighting.strength == "strong" and not evidence.strong:
+            evidence.strong, evidence.excerpt = True, sighting.excerpt
+        evidence.excerpt = evidence.excerpt or sighting.excerpt
+    return dict(groups)
+
+
+def dedupe_key(candidates: tuple[int, ...], kind: str) -> str:
+    """Repeated sightings of the same decoy(s) update one signal instead of adding weight."""
+    ids = "+".join(str(ident) for ident in candidates)
+    key = f"sighting:{ids}:{kind}"
+    if len(key) > _DEDUPE_KEY_MAX:
+        key = f"sighting:h{hashlib.sha256(ids.encode()).hexdigest()[:32]}:{kind}"
+    return key
+
+
+def signal_kind(document: Document, head: bytes) -> str:
+    """``photo`` for label photos, ``dump`` for analysts' uploads, ``online`` for watched sources."""
+    if detect_format(head, document.name) == "image":
+        return "photo"
+    if document.source is None or document.source.kind == SourceKind.UPLOAD:
+        return "dump"
+    return "online"
+
+
+def _head(document: Document) -> bytes:
+    return read_bytes(document, 0, _HEAD_BYTES)
+
+
+def _plan(document: Document, chunk_bytes: int) -> list[ByteRange] | None:
+    """Line-aligned parts for a big line-based dump, or None when it must be read whole."""
+    head = _head(document)
+    text_head = head[: head.rfind(b"\n") + 1] or head
+    try:
+        encoding = detect_encoding(text_head)
+    except ReaderError:
+        return None
+    if not splittable(detect_format(head, document.name), encoding):
+        return None
+    with default_storage.open(document.file.name, "rb") as stream:
+        return line_aligned_ranges(stream, document.size, chunk_bytes)
+
+
+def _dispatch_parts(document: Document, ranges: list[ByteRange]) -> None:
+    from celery import group
+
+    from tasks.sightings import scan_range as scan_range_task
+
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.chunks_total != len(ranges) or locked.status != DocumentStatus.SCANNING:
+            locked.chunks_finished, locked.error = [], ""
+        locked.status, locked.chunks_total = DocumentStatus.SCANNING, len(ranges)
+        locked.save(update_fields=["status", "chunks_total", "chunks_finished", "error", "updated_at"])
+        finished = set(locked.chunks_finished)
+    missing = [part for part in ranges if part.index not in finished]
+    job = group(
+        scan_range_task.s(document.pk, part.index, part.start, part.end, part.first_line) for part in missing
+    )
+
+    def publish() -> None:
+        try:
+            job.apply_async()
+        except Exception:
+            log.exception("could not queue the parts of document %s; the sweeper will retry", document.pk)
+
+    transaction.on_commit(publish)

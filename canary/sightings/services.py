@@ -1,0 +1,117 @@
+"""Documents in: every fetched page and uploaded file is stored once, then queued for scanning.
+
+The document row and its bytes are committed before any work is queued; a lost publish (broker
+down) leaves a pending document that :func:`sweep` queues again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+from datetime import datetime, timedelta
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import Document, DocumentStatus, Source
+
+log = logging.getLogger(__name__)
+
+# A pending document this old lost its queued scan; a scanning one this old lost a chunk task.
+PENDING_GRACE = timedelta(minutes=10)
+SCANNING_GRACE = timedelta(minutes=60)
+SWEEP_BATCH = 200
+
+
+def storage_name(sha256: str) -> str:
+    """Content-addressed file name: the same bytes are never stored twice."""
+    return f"sightings/{sha256[:2]}/{sha256}"
+
+
+def store_document(
+    data: bytes,
+    name: str,
+    source: Source | None = None,
+    seen_at: datetime | None = None,
+    content_type: str = "",
+    enqueue: bool = True,
+) -> tuple[Document, bool]:
+    """Store ``data`` (once, by SHA-256) and queue its scan after commit. Returns (document, created).
+
+    Already-stored content is not stored or scanned again; an analyst's ``seen_at`` that is earlier
+    than the one on record is kept, since it moves the first-seen time back.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Document.objects.filter(sha256=sha256).first()
+    if existing is not None:
+        _keep_earliest_seen_at(existing, seen_at)
+        return existing, False
+    path = storage_name(sha256)
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(data))
+    guessed = content_type or mimetypes.guess_type(name)[0] or ""
+    try:
+        with transaction.atomic():
+            document = Document.objects.create(
+                sha256=sha256,
+                file=path,
+                name=name[:300],
+                size=len(data),
+                content_type=guessed[:100],
+                source=source,
+                seen_at=seen_at,
+            )
+    except IntegrityError:
+        # Stored by a concurrent fetch of the same content a moment ago.
+        document = Document.objects.get(sha256=sha256)
+        _keep_earliest_seen_at(document, seen_at)
+        return document, False
+    if enqueue:
+        transaction.on_commit(lambda: enqueue_scan(document.pk))
+    return document, True
+
+
+def _keep_earliest_seen_at(document: Document, seen_at: datetime | None) -> None:
+    if seen_at is not None and (document.seen_at is None or seen_at < document.seen_at):
+        Document.objects.filter(pk=document.pk).update(seen_at=seen_at)
+        document.seen_at = seen_at
+
+
+def read_bytes(document: Document, start: int = 0, end: int | None = None) -> bytes:
+    """The document's stored bytes, or the slice ``start``..``end`` without reading the rest."""
+    with default_storage.open(document.file.name, "rb") as stream:
+        if start:
+            stream.seek(start)
+        return stream.read() if end is None else stream.read(end - start)
+
+
+def enqueue_scan(document_id: int) -> None:
+    """Queue the scan; a broker outage is logged and left to the sweeper, never raised."""
+    from tasks.sightings import scan_document
+
+    try:
+        scan_document.delay(document_id)
+    except Exception:
+        log.exception("could not queue the scan of document %s; the sweeper will retry", document_id)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Queue again the scans of documents left pending or scanning too long; returns how many."""
+    now = now or timezone.now()
+    stale = list(
+        Document.objects.filter(
+            Q(status=DocumentStatus.PENDING, updated_at__lt=now - PENDING_GRACE)
+            | Q(status=DocumentStatus.SCANNING, updated_at__lt=now - SCANNING_GRACE)
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for document_id in stale:
+        enqueue_scan(document_id)
+    if stale:
+        log.warning("sweeper re-queued the scans of %d documents", len(stale))
+    return len(stale)

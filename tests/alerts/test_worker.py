@@ -1,0 +1,144 @@
+"""End to end with a real Celery worker on Redis: a recorded signal becomes a delivered alert."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from canary import celery_app
+from canary.alerts.models import Alert, EventKind
+from canary.attribution.signals import record_signal
+from canary.settings import _redis_answers
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _set_routes(routes) -> None:
+    """Change the producer's routes now: Celery caches the router built from them."""
+    celery_app.conf.task_routes = routes
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+
+
+@pytest.fixture
+def worker_queue():
+    """A Celery worker subprocess consuming a queue of its own, so parallel test runs never mix."""
+    if connection.vendor != "postgresql" or not _redis_answers(celery_app.conf.broker_url):
+        pytest.skip("needs PostgreSQL and Redis")
+    queue = f"alerts-e2e-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
+    routes_before = celery_app.conf.task_routes
+    _set_routes({"*": {"queue": queue}})
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.alerts.worker_settings",
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": celery_app.conf.broker_url,
+        "TWILIO_AUTH_TOKEN": "test-auth-token",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "PUBLIC_BASE_URL": "https://canary.example.com",
+        "ALERTS_E2E_QUEUE": queue,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "canary",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "2",
+            "-l",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    yield queue
+    worker.terminate()
+    worker.wait(timeout=30)
+    with celery_app.connection_for_write() as conn:
+        conn.default_channel.client.delete(
+            f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", queue
+        )
+    _set_routes(routes_before)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_recorded_signal_is_delivered_to_the_webhook_by_a_real_worker(
+    worker_queue, campaign, receiver, make_channel, make_rule
+):
+    make_rule(
+        make_channel("webhook", receiver.url + "/hook", secret="e2e"), events=[EventKind.INCIDENT_OPENED]
+    )
+    decoy = campaign.decoys.first()
+
+    record_signal(
+        kind="sms",
+        decoy_ids=[decoy.pk],
+        seen_at=timezone.now(),
+        strength=0.95,
+        dedupe_key="e2e-sms-1",
+        origin="phones.contact:e2e",
+        summary="短信提到收件人",
+    )
+
+    assert receiver.arrived.wait(timeout=60), "no alert reached the webhook receiver"
+    body = receiver.requests[0].json()
+    assert body["event"] == EventKind.INCIDENT_OPENED and body["campaign"]["slug"] == campaign.slug
+    assert Alert.objects.filter(event__kind=EventKind.INCIDENT_OPENED).count() == 1
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_signed_canary_sms_becomes_an_alert_at_the_webhook(
+    worker_queue, campaign, receiver, make_channel, make_rule
+):
+    from twilio.request_validator import RequestValidator
+
+    from .conftest import TWILIO_TOKEN
+
+    # Any signal alerts: how strong an SMS is depends on what it says (the phones app decides).
+    events = [EventKind.SIGNAL, EventKind.STRONG_SIGNAL]
+    make_rule(make_channel("webhook", receiver.url + "/hook", secret="e2e"), events=events)
+    decoy = campaign.decoys.exclude(number=None).select_related("number").first()
+    params = {
+        "MessageSid": "SM" + uuid.uuid4().hex,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+447700900123",
+        "To": decoy.number.e164,
+        "Body": f"{decoy.recipient_name}您好，您的快递丢失，我们双倍赔付",
+        "NumMedia": "0",
+    }
+    path = "/hooks/twilio/sms/"
+    signature = RequestValidator(TWILIO_TOKEN).compute_signature("https://canary.example.com" + path, params)
+
+    response = Client().post(path, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    assert response.status_code == 200
+    assert receiver.arrived.wait(timeout=60), "no alert reached the webhook receiver"
+    body = receiver.requests[0].json()
+    assert (
+        body["signal"]["origin"].startswith("phones.contact:") and body["campaign"]["slug"] == campaign.slug
+    )
+    assert decoy.number.e164 in body["signal"]["summary"]

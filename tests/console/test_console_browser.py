@@ -1,0 +1,60 @@
+"""The console in a real browser (headless Chromium driven by Playwright)."""
+
+import pytest
+from django.contrib.auth.models import Group, User
+
+from canary.audit.models import AuditEvent
+from canary.audit.roles import SECURITY_ANALYST
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "correct horse battery staple 7"
+
+
+@pytest.fixture
+def analyst(db):
+    user = User.objects.create_user("analyst", password=PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
+    return user
+
+
+@pytest.fixture
+def depot_clerk(db):
+    return User.objects.create_user("clerk", password=PASSWORD)
+
+
+def test_analyst_sees_campaign_and_decoys_in_chinese(campaign, analyst, login, live_server, tmp_path):
+    page = login("analyst", PASSWORD)
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    with page.expect_navigation():
+        page.click("header a[href='/campaigns/']")
+    with page.expect_navigation():
+        page.click(f"a[href='/campaigns/{campaign.slug}/']")
+    assert campaign.name in page.content()
+    with page.expect_navigation():
+        page.click(f"a[href='/campaigns/{campaign.slug}/decoys/']")
+    first = campaign.decoys.order_by("id").first()
+    assert first.waybill_no in page.content()
+    page.screenshot(path=str(tmp_path / "decoys.png"))
+    assert AuditEvent.objects.filter(action="decoys.view", actor="analyst").exists()
+
+
+def test_language_switch_to_english(campaign, analyst, login):
+    page = login("analyst", PASSWORD)
+    # The select submits its form on change; wait for that navigation, not the current page.
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Campaigns" in page.content()
+
+
+def test_user_without_security_role_never_sees_decoys(campaign, depot_clerk, login, live_server):
+    page = login("clerk", PASSWORD)
+    assert campaign.decoys.first().waybill_no not in page.content()
+    response = page.goto(f"{live_server.url}/campaigns/{campaign.slug}/decoys/")
+    assert response.status == 403
+    assert campaign.decoys.first().waybill_no not in page.content()
+
+
+def test_wrong_password_is_refused(analyst, login):
+    page = login("analyst", "wrong")
+    assert "/accounts/login/" in page.url

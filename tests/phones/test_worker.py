@@ -1,0 +1,226 @@
+"""The queue for real: a Celery worker subprocess on a private Redis, and the broker going away.
+
+Each test starts its own ``redis-server`` on a free port, so parallel test workers never share
+a queue and stopping "the broker" never touches anyone else's Redis.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from canary import celery_app
+from canary.attribution.models import Signal
+from canary.campaigns.models import Decoy
+from canary.phones.models import Contact
+
+from .conftest import sms_params
+
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server"),
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(condition, timeout: float = 90.0, what=lambda: "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what()}")
+        time.sleep(0.2)
+
+
+class Broker:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+        def answers() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return False
+
+        wait_until(answers, 20, lambda: "redis-server")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Worker:
+    def __init__(self, broker: Broker, log_path: Path) -> None:
+        self.broker = broker
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "CELERY_BROKER_URL": self.broker.url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "DJANGO_SETTINGS_MODULE": "canary.settings",
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "canary",
+                "worker",
+                "-P",
+                "threads",
+                "-c",
+                "4",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")[-3000:]
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.log.close()
+
+
+@pytest.fixture
+def broker():
+    broker = Broker()
+    conf = celery_app.conf
+    before = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
+    conf.broker_url = broker.url
+    conf.task_always_eager = False
+    # Give up on a dead broker at once instead of kombu's default 2 s back-off per publish.
+    conf.broker_transport_options = {**before[2], **FAIL_FAST}
+    _forget_connections()
+    yield broker
+    broker.stop()
+    conf.broker_url, conf.task_always_eager, conf.broker_transport_options = before
+    _forget_connections()
+
+
+def _forget_connections() -> None:
+    # The app caches its producer pool per broker URL; drop it so publishing uses the new URL.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def worker(broker, tmp_path):
+    worker = Worker(broker, tmp_path / "worker.log")
+    yield worker
+    worker.stop()
+
+
+def test_signed_sms_naming_a_decoy_gives_a_strong_signal_through_the_real_queue(
+    post_twilio, campaign, worker
+):
+    worker.broker.start()
+    worker.start()
+    decoy = Decoy.objects.filter(campaign=campaign).order_by("id")[4]
+    body = f"{decoy.recipient_name}，您的快递 {decoy.waybill_no} 已丢失，请联系客服办理双倍理赔"
+
+    response = post_twilio("/hooks/twilio/sms/", sms_params("SM" + "w" * 32, decoy.number.e164, body))
+
+    assert response.status_code == 200
+    contact = Contact.objects.get()
+    wait_until(
+        lambda: Contact.objects.filter(pk=contact.pk, processed_at__isnull=False).exists(),
+        what=lambda: f"processing; worker said:\n{worker.output()}",
+    )
+    strong = Signal.objects.get(dedupe_key=f"phones.contact:{contact.pk}:text")
+    assert strong.is_strong
+    assert list(strong.decoys.all()) == [decoy]
+
+
+def test_with_the_broker_down_every_sms_is_stored_and_processed_once_after_it_returns(
+    post_twilio, campaign, worker, settings
+):
+    decoys = list(Decoy.objects.filter(campaign=campaign).order_by("id"))
+    for n in range(100):
+        decoy = decoys[n % len(decoys)]
+        response = post_twilio(
+            "/hooks/twilio/sms/", sms_params(f"SM{n:032d}", decoy.number.e164, f"{decoy.waybill_no} 理赔")
+        )
+        assert response.status_code == 200
+    assert Contact.objects.count() == 100
+    assert not Contact.objects.filter(processed_at__isnull=False).exists()
+
+    worker.broker.start()
+    worker.start()
+    settings.PHONES_SWEEP_AFTER_SECONDS = 0
+    from tasks.phones import sweep_contacts
+
+    # Beat's job, done twice: a contact queued twice must still be processed once.
+    assert sweep_contacts() == 100
+    assert sweep_contacts() == 100
+    wait_until(
+        lambda: not Contact.objects.filter(processed_at__isnull=True).exists(),
+        what=lambda: f"all processed; worker said:\n{worker.output()}",
+    )
+
+    assert set(Contact.objects.values_list("processing_attempts", flat=True)) == {1}
+    assert set(Signal.objects.values_list("occurrences", flat=True)) == {1}
+    assert Signal.objects.filter(dedupe_key__endswith=":text").count() == 100
