@@ -17,21 +17,9 @@ from canary import celery_app
 from canary.alerts.models import Alert, EventKind
 from canary.attribution.signals import record_signal
 from canary.settings import _redis_answers
+from tests.celery_support import database_url, set_routes
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def _set_routes(routes) -> None:
-    """Change the producer's routes now: Celery caches the router built from them."""
-    celery_app.conf.task_routes = routes
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.__dict__.pop("router", None)
 
 
 @pytest.fixture
@@ -41,11 +29,11 @@ def worker_queue():
         pytest.skip("needs PostgreSQL and Redis")
     queue = f"alerts-e2e-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
     routes_before = celery_app.conf.task_routes
-    _set_routes({"*": {"queue": queue}})
+    set_routes({"*": {"queue": queue}})
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.alerts.worker_settings",
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": celery_app.conf.broker_url,
         "TWILIO_AUTH_TOKEN": "test-auth-token",
         "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -80,7 +68,7 @@ def worker_queue():
         conn.default_channel.client.delete(
             f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", queue
         )
-    _set_routes(routes_before)
+    set_routes(routes_before)
 
 
 @pytest.mark.worker

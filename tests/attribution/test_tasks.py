@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from canary import celery_app
 from canary.attribution import services
 from canary.attribution.models import AttributionSnapshot, RecomputeState
 from canary.attribution.signals import record_signal
 from canary.campaigns.models import Decoy
+from tests.celery_support import database_url, free_port, publishing_to, wait_until
 
 SEEN = datetime(2026, 11, 15, 10, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_OPTIONS = ["-P", "threads", "-c", "2", "--without-gossip", "--without-mingle", "--without-heartbeat"]
-FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
 
 
 def signal(decoy, n: int = 0, origin: str = "phones.contact"):
@@ -134,38 +130,11 @@ def test_the_sweep_schedule_is_registered_for_beat():
 # --------------------------------------------------------------------------- the real queue
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(condition, timeout: float = 90.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.2)
-
-
-def _forget_connections() -> None:
-    # The app caches its producer pool per broker URL; drop it so publishing uses the new URL.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker_url():
     """A private broker address (nothing listens there until a test starts redis-server on it)."""
-    url = f"redis://127.0.0.1:{free_port()}/0"
-    conf = celery_app.conf
-    before = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
-    conf.broker_url, conf.task_always_eager = url, False
-    conf.broker_transport_options = {**before[2], **FAIL_FAST}  # give up on a dead broker at once
-    _forget_connections()
-    yield url
-    conf.broker_url, conf.task_always_eager, conf.broker_transport_options = before
-    _forget_connections()
+    with publishing_to(f"redis://127.0.0.1:{free_port()}/0", fail_fast=True) as url:
+        yield url
 
 
 @pytest.mark.worker
@@ -181,12 +150,6 @@ def test_with_the_broker_down_a_signal_is_still_recorded_and_left_for_the_sweepe
     assert created and recorded.pk
     state = state_of(campaign)
     assert state.is_dirty and state.queued_at is None  # the sweeper will claim it
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.mark.worker
@@ -205,7 +168,7 @@ def test_a_burst_of_signals_is_attributed_once_or_twice_by_a_real_worker(
     log = (tmp_path / "worker.log").open("w")
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SETTINGS_MODULE": "canary.settings",

@@ -11,16 +11,14 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
-from canary import celery_app
 from canary.attribution.models import Signal
 from canary.campaigns.models import Decoy
 from canary.phones.models import Contact
+from tests.celery_support import database_url, free_port, publishing_to, wait_until
 
 from .conftest import sms_params
 
@@ -31,21 +29,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(condition, timeout: float = 90.0, what=lambda: "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what()}")
-        time.sleep(0.2)
 
 
 class Broker:
@@ -86,12 +69,6 @@ class Broker:
             self.process = None
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 class Worker:
     def __init__(self, broker: Broker, log_path: Path) -> None:
         self.broker = broker
@@ -101,7 +78,7 @@ class Worker:
     def start(self) -> None:
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": self.broker.url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DJANGO_SETTINGS_MODULE": "canary.settings",
@@ -148,23 +125,10 @@ class Worker:
 @pytest.fixture
 def broker():
     broker = Broker()
-    conf = celery_app.conf
-    before = (conf.broker_url, conf.task_always_eager, conf.broker_transport_options)
-    conf.broker_url = broker.url
-    conf.task_always_eager = False
-    # Give up on a dead broker at once instead of kombu's default 2 s back-off per publish.
-    conf.broker_transport_options = {**before[2], **FAIL_FAST}
-    _forget_connections()
-    yield broker
-    broker.stop()
-    conf.broker_url, conf.task_always_eager, conf.broker_transport_options = before
-    _forget_connections()
-
-
-def _forget_connections() -> None:
-    # The app caches its producer pool per broker URL; drop it so publishing uses the new URL.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
+    # Publishing gives up on a dead broker at once: the webhook must not hang on it.
+    with publishing_to(broker.url, fail_fast=True):
+        yield broker
+        broker.stop()
 
 
 @pytest.fixture

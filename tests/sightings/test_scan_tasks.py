@@ -27,6 +27,7 @@ from canary.sightings.chunking import line_aligned_ranges, shift_location
 from canary.sightings.matching import get_matcher
 from canary.sightings.models import Document, DocumentStatus, Sighting
 from canary.sightings.scanning import scan_document, scan_range
+from tests.celery_support import database_url, publishing_to, set_routes
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER_OPTIONS = (
@@ -166,25 +167,6 @@ def redis_db() -> int:
     return 10 + int("".join(ch for ch in worker if ch.isdigit()) or 0) % 6
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def set_routes(routes) -> None:
-    """Change the producer's routes now: Celery caches the router built from them."""
-    celery_app.conf.task_routes = routes
-    celery_app.amqp.flush_routes()
-    celery_app.amqp.__dict__.pop("router", None)
-
-
-def forget_connections() -> None:
-    # The app caches its producer pool per broker URL; drop it so publishing uses the new URL.
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def real_worker(settings, tmp_path):
     """A worker subprocess on a Redis database of this xdist worker and a queue of this test alone."""
@@ -194,11 +176,7 @@ def real_worker(settings, tmp_path):
     except redis.ConnectionError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
     queue = f"sightings-e2e-{uuid.uuid4().hex[:8]}"
-    conf = celery_app.conf
-    before = (conf.broker_url, conf.task_always_eager, conf.task_routes)
-    conf.broker_url, conf.task_always_eager = broker_url, False
-    set_routes({"sightings.*": {"queue": queue}})
-    forget_connections()
+    routes_before = celery_app.conf.task_routes
     log_path = tmp_path / "worker.log"
     env = {
         **os.environ,
@@ -208,7 +186,8 @@ def real_worker(settings, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DJANGO_SETTINGS_MODULE": "canary.settings",
     }
-    with log_path.open("w") as log:
+    with publishing_to(broker_url), log_path.open("w") as log:
+        set_routes({"sightings.*": {"queue": queue}})
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "canary", "worker", "-Q", queue, *WORKER_OPTIONS],
             cwd=ROOT,
@@ -216,15 +195,13 @@ def real_worker(settings, tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    yield lambda: log_path.read_text(errors="replace")[-3000:]
-    process.terminate()
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    conf.broker_url, conf.task_always_eager = before[:2]
-    set_routes(before[2])
-    forget_connections()
+        yield lambda: log_path.read_text(errors="replace")[-3000:]
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        set_routes(routes_before)
     redis.Redis.from_url(broker_url).delete(queue)
 
 

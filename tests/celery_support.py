@@ -1,0 +1,74 @@
+"""Helpers for tests that run a real Celery worker: brokers, routes, waiting."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+
+from canary import celery_app
+
+# Give up on a dead broker at once instead of kombu's default back-off per publish.
+FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(
+    condition: Callable[[], bool], timeout: float = 90.0, what: Callable[[], str] | str = "condition"
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what() if callable(what) else what}")
+        time.sleep(0.2)
+
+
+def database_url() -> str:
+    """The test database's URL, for a worker subprocess that must see the same rows."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def set_routes(routes: dict | None) -> None:
+    """Change the producer's routes now: Celery caches the router built from them."""
+    celery_app.conf.task_routes = routes
+    celery_app.amqp.flush_routes()
+    celery_app.amqp.__dict__.pop("router", None)
+
+
+def forget_connections() -> None:
+    # The app caches its producer pool per broker URL; drop it so publishing uses the new URL.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@contextmanager
+def publishing_to(url: str, fail_fast: bool = False) -> Iterator[str]:
+    """Publish tasks to the broker at ``url`` (not eagerly) until the block ends.
+
+    Celery resolves ``broker_read_url``/``broker_write_url`` from ``broker_url`` when it
+    configures, so all three are switched, and the cached connection pools are dropped.
+    """
+    conf = celery_app.conf
+    keys = ("broker_url", "broker_read_url", "broker_write_url", "task_always_eager")
+    before = {key: conf[key] for key in keys}
+    options_before = conf.broker_transport_options
+    conf.update(broker_url=url, broker_read_url=url, broker_write_url=url, task_always_eager=False)
+    if fail_fast:
+        conf.broker_transport_options = {**options_before, **FAIL_FAST}
+    forget_connections()
+    try:
+        yield url
+    finally:
+        conf.update(before)
+        conf.broker_transport_options = options_before
+        forget_connections()
