@@ -4,6 +4,8 @@
     python bench/run_all.py --only labels   # one, then re-assemble the document
     python bench/run_all.py --assemble      # only re-assemble from bench/out/*.md
 
+A benchmark with no report in bench/out keeps the section it had in the document.
+
 Each benchmark compares against a baseline measured in the same run where one exists
 (GNU grep for the matcher, the Bayes oracle and PGM for attribution).
 """
@@ -11,9 +13,12 @@ Each benchmark compares against a baseline measured in the same run where one ex
 from __future__ import annotations
 
 import argparse
+import datetime
 import subprocess
 import sys
 from pathlib import Path
+
+from machine import machine_line
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -38,12 +43,50 @@ measured here, never asserted by the test suite.
 """
 
 
+def _marker(name: str) -> tuple[str, str]:
+    return f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+
+
+def _demoted(report: str) -> str:
+    """Every report sits under the document's title: a report titled ``# ...`` moves down a level."""
+    if not report.startswith("# "):
+        return report
+    return "\n".join("#" + line if line.startswith("#") else line for line in report.splitlines())
+
+
+def _with_machine(report: str, measured: datetime.date) -> str:
+    """Every section names the machine and the day: add the line if the report did not."""
+    if "Machine:" in report:
+        return report
+    heading, _, rest = report.partition("\n")
+    line = machine_line().replace(datetime.date.today().isoformat(), measured.isoformat())
+    return f"{heading}\n\n{line}\n{rest}"
+
+
+def _previous_sections() -> dict[str, str]:
+    """Sections of the current document, so a benchmark not re-run keeps its last figures."""
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    sections = {}
+    for name, _script, _args in BENCHMARKS:
+        begin, end = _marker(name)
+        if begin in text and end in text:
+            sections[name] = text.split(begin, 1)[1].split(end, 1)[0].strip()
+    return sections
+
+
 def assemble() -> None:
+    previous = _previous_sections()
     parts = [HEADER]
     for name, _script, _args in BENCHMARKS:
         path = OUT / f"{name}.md"
         if path.exists():
-            parts.append(path.read_text(encoding="utf-8").strip())
+            measured = datetime.date.fromtimestamp(path.stat().st_mtime)
+            report = _with_machine(_demoted(path.read_text(encoding="utf-8").strip()), measured)
+        else:
+            report = previous.get(name)
+        if report:
+            begin, end = _marker(name)
+            parts.append(f"{begin}\n{report}\n{end}")
     DOC.write_text("\n\n".join(parts) + "\n", encoding="utf-8")
     print(f"wrote {DOC.relative_to(ROOT)}")
 

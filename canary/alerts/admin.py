@@ -81,5 +81,17 @@ class CaseFileAdmin(SecurityOnlyAdmin):
 
 @admin.register(SelfTest)
 class SelfTestAdmin(SecurityOnlyAdmin):
-    list_display = ("name", "enabled", "last_sent_at", "last_seen_at", "last_latency_ms", "missed")
+    list_display = (
+        "name",
+        "mode",
+        "source",
+        "enabled",
+        "last_sent_at",
+        "last_seen_at",
+        "last_latency_ms",
+        "missed",
+        "last_error",
+    )
+    list_filter = ("mode", "enabled", "missed")
     raw_id_fields = ("decoy",)
+    readonly_fields = ("last_sent_at", "last_key", "last_seen_at", "last_latency_ms", "last_error")

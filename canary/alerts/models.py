@@ -6,7 +6,10 @@ throttle window, quiet hours or a daily-digest rule stay in the record as ``held
 counted into the next digest alert.
 """
 
+from pathlib import Path
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -378,15 +381,41 @@ class SignalCheck(models.Model):
         return f"signal #{self.signal_id} checked"
 
 
-class SelfTest(models.Model):
-    """A heartbeat: a known self-test decoy fed through the signal pipeline on a schedule.
+class SelfTestMode(models.TextChoices):
+    SIGNAL = "signal", _("Signal (recorded directly)")
+    SOURCE = "source", _("Planted into a watched folder")
+    SMS = "sms", _("SMS to the decoy's canary number")
 
-    The decoy should belong to a campaign kept only for self-tests, so attribution of real
-    campaigns never sees these signals.
+
+class SelfTest(models.Model):
+    """A heartbeat: a known self-test decoy fed through a watcher on a schedule.
+
+    ``signal`` records the heartbeat signal directly (queue, worker, rules); ``source`` writes a
+    small file naming the decoy into a watched folder and queues its fetch (fetcher, readers,
+    matcher, scan); ``sms`` texts the decoy's canary number through Twilio (webhook, contact
+    processing). The decoy should belong to a campaign kept only for self-tests; signals naming a
+    self-test decoy never raise signal events and never count in attribution.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
     decoy = models.ForeignKey("campaigns.Decoy", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(
+        _("mode"),
+        max_length=8,
+        choices=SelfTestMode.choices,
+        default=SelfTestMode.SIGNAL,
+        help_text=_("Which path the heartbeat travels"),
+    )
+    source = models.ForeignKey(
+        "sightings.Source",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": "folder"},
+        verbose_name=_("source"),
+        help_text=_("Mode “source”: the watched folder the heartbeat file is written to"),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     expected_within_seconds = models.PositiveIntegerField(_("expected within (s)"), default=300)
     last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
@@ -394,6 +423,7 @@ class SelfTest(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_latency_ms = models.PositiveIntegerField(_("last latency (ms)"), null=True, blank=True)
     missed = models.BooleanField(_("missed"), default=False)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("self-test")
@@ -401,3 +431,29 @@ class SelfTest(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from canary.campaigns.models import CampaignStatus
+        from canary.sightings.fetchers import folder_root
+        from canary.sightings.models import SourceKind
+
+        errors: dict[str, str] = {}
+        if self.mode == SelfTestMode.SOURCE:
+            if self.source_id is None:
+                errors["source"] = _("Choose the watched folder the heartbeat is planted into.")
+            elif self.source.kind != SourceKind.FOLDER:
+                errors["source"] = _("Only a watched folder can take a planted heartbeat.")
+            elif not Path(self.source.path).resolve().is_relative_to(folder_root()):
+                errors["source"] = _("The folder must lie under %(root)s.") % {"root": folder_root()}
+        elif self.source_id is not None:
+            errors["source"] = _("Only the mode “source” uses a source.")
+        if self.mode != SelfTestMode.SIGNAL and self.decoy_id is not None:
+            decoy = self.decoy
+            if decoy.campaign.status not in (CampaignStatus.ACTIVE, CampaignStatus.ENDED):
+                errors["decoy"] = _(
+                    "The decoy's campaign must be active or ended: the watchers look only for those decoys."
+                )
+            elif self.mode == SelfTestMode.SMS and decoy.number_id is None:
+                errors["decoy"] = _("This decoy has no canary number to text.")
+        if errors:
+            raise ValidationError(errors)

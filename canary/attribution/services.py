@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from canary.alerts.incidents import open_or_update_incident
-from canary.alerts.selftest import ORIGIN_PREFIX as SELFTEST_ORIGIN
+from canary.alerts.selftest import exclude_selftest, is_selftest
 from canary.campaigns.models import Campaign, CampaignTarget, Decoy, Exposure
 from canary.network.models import Node
 
@@ -102,11 +102,10 @@ def build_ledger(campaign: Campaign) -> Ledger:
 
 
 def collect_signals(campaign: Campaign) -> dict[int, EngineSignal]:
-    """The campaign's signals for the engine, by signal id; self-test heartbeats are left out."""
-    rows = (
-        Signal.objects.filter(campaign=campaign)
-        .exclude(origin__startswith=SELFTEST_ORIGIN)
-        .values_list("id", "kind", "first_seen_at", "strength", "full_phone_of_privacy_label")
+    """The campaign's signals for the engine, by signal id; self-test signals are left out
+    (heartbeats and anything naming a self-test decoy: planted files, texts to its number)."""
+    rows = exclude_selftest(Signal.objects.filter(campaign=campaign)).values_list(
+        "id", "kind", "first_seen_at", "strength", "full_phone_of_privacy_label"
     )
     candidates: dict[int, list[int]] = {}
     links = Signal.decoys.through.objects.filter(signal__campaign=campaign).values_list(
@@ -314,10 +313,10 @@ def note_new_signal(signal_id: int, created: bool) -> None:
     It runs in the caller's commit hook (a webhook, a watcher), so it must never raise.
     """
     try:
-        row = Signal.objects.filter(pk=signal_id).values_list("campaign_id", "origin").first()
-        if row is None or row[1].startswith(SELFTEST_ORIGIN):
+        signal = Signal.objects.filter(pk=signal_id).only("campaign_id", "origin").first()
+        if signal is None or is_selftest(signal):
             return
-        campaign_id = row[0]
+        campaign_id = signal.campaign_id
         mark_dirty(campaign_id)
         if claim_recompute(campaign_id):
             enqueue_recompute(campaign_id)

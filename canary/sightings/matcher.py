@@ -47,6 +47,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple, Protocol
 
 import hyperscan
+import numpy
 import phonenumbers
 
 from canary.campaigns.masking import masked_phone_key, national_number
@@ -168,18 +169,58 @@ def _phone_forms(phone: str) -> tuple[str, str]:
 
 
 def _utf8_alternation(chars: Iterable[str]) -> bytes:
-    """A Hyperscan byte-level alternation matching any one of ``chars`` in UTF-8."""
-    parts = sorted({"".join(f"\\x{b:02x}" for b in c.encode()) for c in chars})
+    """A Hyperscan byte-level alternation matching any one of ``chars`` in UTF-8.
+
+    Characters that differ in their last byte only share a branch (``\\xef\\xbc[\\x90-\\x99]``
+    for the full-width digits), which keeps the pattern within Hyperscan's length limit.
+    """
+    by_lead: dict[bytes, set[int]] = defaultdict(set)
+    for char in chars:
+        encoded = char.encode()
+        by_lead[encoded[:-1]].add(encoded[-1])
+    parts = [
+        "".join(f"\\x{b:02x}" for b in lead) + "[" + "".join(f"\\x{b:02x}" for b in sorted(last)) + "]"
+        for lead, last in sorted(by_lead.items())
+    ]
     return ("(?:" + "|".join(parts) + ")").encode()
 
 
-def _shape_patterns() -> list[bytes]:
-    """Raw-byte patterns (on upper-cased UTF-8) for lines that may hide a token behind a spelling."""
+def _shape_patterns(triggers: list[str], masked_keys: Iterable[str]) -> dict[str, bytes]:
+    """Raw-byte patterns for lines that may hide a token behind a spelling, one report per line.
+
+    Compiled caseless, so they run on the raw bytes (``[A-Z]`` also matches ``a-z``, as on
+    upper-cased text). Each ends in ``[^\\n]*$`` (multi-line): Hyperscan reports a pattern once
+    per end offset, so a line with many folding characters (a full-width phone number) costs one
+    event at its end, not one per character.
+    """
     sep = _utf8_alternation(folds_to_one_of(SEPARATORS))
     mask = _utf8_alternation(folds_to_one_of(MASK_CHARS))
-    join = b"(?:[0-9]{3}|[A-Z]{2})" + sep + b"{1,3}[0-9]{3}"
-    masked_phone = b"[0-9]{3}" + sep + b"?" + mask + b"{4}" + sep + b"?[0-9]{4}"
-    return [join, masked_phone]
+    patterns = {"join": b"(?:[0-9]{3}|[A-Z]{2})" + sep + b"{1,3}[0-9]{3}"}
+    if triggers:
+        patterns["fold"] = _utf8_alternation(triggers)
+    # Masked phones whose key (first three + last four digits) belongs to a decoy; other masked
+    # phones are weak evidence for nobody.
+    by_head: dict[str, list[str]] = defaultdict(list)
+    for key in masked_keys:
+        by_head[key[:3]].append(key[3:])
+    if by_head:
+        patterns["masked"] = (
+            b"(?:"
+            + b"|".join(
+                head.encode()
+                + sep
+                + b"?"
+                + mask
+                + b"{4}"
+                + sep
+                + b"?(?:"
+                + "|".join(sorted(tails)).encode()
+                + b")"
+                for head, tails in sorted(by_head.items())
+            )
+            + b")"
+        )
+    return {kind: pattern + rb"[^\n]*$" for kind, pattern in patterns.items()}
 
 
 def _excerpt(text: str, start: int, end: int) -> str:
@@ -196,9 +237,14 @@ class Matcher:
     masked_phones: dict[str, frozenset[int]]
     masked_names: dict[tuple[str, str, int], frozenset[int]]
     phone_prefixes: dict[str, tuple[str, ...]]
-    _forward_db: hyperscan.Database = field(repr=False)
+    # Literals searched for by a prefix of this many bytes only (see _search_prefix); the rest
+    # of the literal is compared after the prefix is found.
+    prefix_lengths: dict[int, int]
+    plain_literals: bool  # no literal holds a separator character
+    _forward_db: hyperscan.Database | None = field(repr=False)
     _reverse_db: hyperscan.Database | None = field(repr=False)
-    _shape_db: hyperscan.Database = field(repr=False)
+    # "fold", "join", "masked": see _shape_patterns.
+    _shape_dbs: dict[str, hyperscan.Database] = field(repr=False)
 
     # -- building ----------------------------------------------------------------------------
 
@@ -233,50 +279,47 @@ class Matcher:
             for text, kinds in sorted(by_literal.items())
         ]
         alphabet = set("0123456789") | {char for text, _ in literals for char in text}
-        triggers = _trigger_chars(alphabet)
-        forward = [
-            (index, text) for index, (text, tokens) in enumerate(literals) if not _scan_reversed(tokens)
-        ]
-        reverse = [(index, text) for index, (text, tokens) in enumerate(literals) if _scan_reversed(tokens)]
-        trigger_ids = list(range(len(literals), len(literals) + len(triggers)))
-        forward_db = _literal_db(
-            [_encode(text) for _, text in forward] + [_encode(char) for char in triggers],
-            [index for index, _ in forward] + trigger_ids,
-        )
-        reverse_db = _literal_db(
-            [_encode(text)[::-1] for _, text in reverse], [index for index, _ in reverse]
-        )
-        shapes = _shape_patterns()
-        shape_db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-        shape_db.compile(
-            expressions=shapes,
-            ids=list(range(len(shapes))),
-            elements=len(shapes),
-            flags=[0, hyperscan.HS_FLAG_SOM_LEFTMOST],
-        )
+        # Lines with any of these go through the (slow) folding before the literals are looked
+        # for; other flagged lines are only upper-cased and joined (see _joined_upper).
+        triggers = _trigger_chars(alphabet) + folding_sources(_JOIN_CHARS - alphabet)
+        forward: list[tuple[int, bytes]] = []
+        reverse: list[tuple[int, bytes]] = []
+        prefix_lengths: dict[int, int] = {}
+        for index, (text, tokens) in enumerate(literals):
+            encoded = _encode(text)
+            if _scan_reversed(tokens):
+                reverse.append((index, encoded[::-1]))
+                continue
+            cut = _search_prefix(tokens, encoded)
+            if cut < len(encoded):
+                prefix_lengths[index] = cut
+            forward.append((index, encoded[:cut]))
+        shapes = _shape_patterns(triggers, (key for key in masked_phones if len(key) == 7 and key.isdigit()))
         return cls(
             literals=literals,
             trigger_count=len(triggers),
             masked_phones={key: frozenset(ids) for key, ids in masked_phones.items()},
             masked_names={key: frozenset(ids) for key, ids in masked_names.items()},
             phone_prefixes={nsn: tuple(sorted(p, key=len)) for nsn, p in phone_prefixes.items()},
-            _forward_db=forward_db,
-            _reverse_db=reverse_db,
-            _shape_db=shape_db,
+            prefix_lengths=prefix_lengths,
+            plain_literals=all(SEPARATORS.isdisjoint(text) for text, _ in literals),
+            _forward_db=_literal_db(forward),
+            _reverse_db=_literal_db(reverse),
+            _shape_dbs={kind: _pattern_db(shape) for kind, shape in shapes.items()},
         )
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in _DATABASES:
+        for key in ("_forward_db", "_reverse_db"):
             state[key] = None if state[key] is None else hyperscan.dumpb(state[key])
+        state["_shape_dbs"] = {kind: hyperscan.dumpb(db) for kind, db in state["_shape_dbs"].items()}
         return state
 
     def __setstate__(self, state: dict) -> None:
-        for key in _DATABASES:
+        for key in ("_forward_db", "_reverse_db"):
             if state[key] is not None:
-                database = hyperscan.loadb(state[key], hyperscan.HS_MODE_BLOCK)
-                database.scratch = hyperscan.Scratch(database)
-                state[key] = database
+                state[key] = _loaded(state[key])
+        state["_shape_dbs"] = {kind: _loaded(blob) for kind, blob in state["_shape_dbs"].items()}
         self.__dict__.update(state)
 
     @property
@@ -311,20 +354,24 @@ class Matcher:
         return hits
 
     def _literal_starts(self, data: bytes) -> list[tuple[int, int]]:
-        """(literal index, byte offset) of every token literal in ``data``; folding triggers left out."""
+        """(literal index, byte offset) of every token literal in upper-cased UTF-8 ``data``."""
         found: list[tuple[int, int]] = []
-        literal_count = len(self.literals)
+        prefix_lengths = self.prefix_lengths
 
         def forward(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            if ident < literal_count:
+            cut = prefix_lengths.get(ident)
+            if cut is None:
                 found.append((ident, end - len(_encode(self.literals[ident][0]))))
+            elif data.startswith(_encode(self.literals[ident][0]), end - cut):
+                found.append((ident, end - cut))
 
         def reverse(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             found.append((ident, len(data) - end))
 
-        self._forward_db.scan(data, match_event_handler=forward)
+        if self._forward_db is not None:
+            self._forward_db.scan(data, match_event_handler=forward)
         if self._reverse_db is not None:
-            self._reverse_db.scan(data[::-1], match_event_handler=reverse)
+            self._reverse_db.scan(_reversed(data), match_event_handler=reverse)
         return found
 
     def _boundary(self, token: _Token, literal: str, norm: Normalized, start: int, end: int) -> str | None:
@@ -394,47 +441,68 @@ class Matcher:
 
     def match_records_bytes(self, data: bytes, errors: str = "replace") -> list[RecordMatch]:
         """Per-decoy results for every line of UTF-8 ``data`` (fast path; line offsets in characters)."""
-        upper = data.upper()
-        size = len(upper)
-        literal_count = len(self.literals)
-        # (a byte inside the match, why its line needs a look): "full" = a token literal,
-        # "fold" = a character that folds into a token character, "join" = separators between
-        # digit groups, "masked" = a masked phone whose key belongs to a decoy (weak evidence
-        # needs one, see _group).
-        events: list[tuple[int, str]] = []
+        size = len(data)
+        # Byte positions inside lines that need a look. ``sure``: a token literal or a masked
+        # phone whose key belongs to a decoy (weak evidence needs one, see _group) — the exact
+        # path. ``maybe``: a character that folds into a token character, separators between
+        # digit groups — normalised first, exact path only if a literal shows up.
+        sure: list[int] = []
+        maybe: list[int] = []
+        folding: set[int] = set()  # the maybe lines with a folding character (by last byte)
+        prefix_lengths = self.prefix_lengths
+        literals = self.literals
 
         def on_literal(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            events.append((end - 1, "full" if ident < literal_count else "fold"))
+            cut = prefix_lengths.get(ident)
+            if cut is None:
+                sure.append(end - 1)
+                return
+            # Only the prefix was searched for: the literal must follow it as it is (once
+            # upper-cased); spelled otherwise, a folding character or a join flags the line.
+            literal = _encode(literals[ident][0])
+            start = end - cut
+            if data[start : start + len(literal)].upper() == literal:
+                sure.append(end - 1)
 
         def on_reversed(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            events.append((size - end, "full"))
+            sure.append(size - end)
 
-        def on_shape(ident: int, start: int, end: int, _flags: int, _ctx: object) -> None:
-            if ident == _SHAPE_JOIN:
-                events.append((end - 1, "join"))
-            elif (upper[start : start + 3] + upper[end - 4 : end]).decode() in self.masked_phones:
-                events.append((end - 1, "masked"))
+        def on_masked(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            sure.append(end - 1)  # the line's last byte (the patterns run to the end of the line)
 
-        self._forward_db.scan(upper, match_event_handler=on_literal)
+        def on_shape(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            maybe.append(end - 1)
+
+        def on_fold(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            folding.add(end - 1)
+
+        if self._forward_db is not None:
+            self._forward_db.scan(data, match_event_handler=on_literal)
         if self._reverse_db is not None:
-            self._reverse_db.scan(upper[::-1], match_event_handler=on_reversed)
-        self._shape_db.scan(upper, match_event_handler=on_shape)
-        if not events:
+            self._reverse_db.scan(_reversed(data), match_event_handler=on_reversed)
+        handlers = {"masked": on_masked, "fold": on_fold}
+        for kind, database in self._shape_dbs.items():
+            database.scan(data, match_event_handler=handlers.get(kind, on_shape))
+        maybe += folding
+        if not sure and not maybe:
             return []
-        events.sort()
+        events = sorted([(position, True) for position in sure] + [(position, False) for position in maybe])
 
-        sure: list[tuple[int, str]] = []  # (line number, line) that need the exact path
-        maybe: list[tuple[int, str]] = []  # lines that may hold a token once normalised
+        exact: list[tuple[int, str]] = []  # (line number, line) that need the exact path
+        # Lines that may hold a token once normalised: with folding characters, with joins only.
+        normalise: tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]] = ([], [])
         line_start, line_end, line_number, counted_to = -1, -1, 0, 0
-        reasons: set[str] = set()
-        for position, reason in [*events, (size, "")]:
+        needs_exact, flagged = False, False
+        for position, reason in [*events, (size, False)]:
             if line_start <= position < line_end:
-                reasons.add(reason)
+                needs_exact = needs_exact or reason
                 continue
-            if reasons:
-                line = data[line_start:line_end].decode("utf-8", errors)
-                needs_exact = "full" in reasons or "masked" in reasons
-                (sure if needs_exact else maybe).append((line_number, line))
+            if flagged:
+                line = data[line_start:line_end]
+                if needs_exact:
+                    exact.append((line_number, line))
+                else:
+                    normalise[line_end - 1 not in folding].append((line_number, line))
             if position >= size:
                 break
             line_start = data.rfind(b"\n", 0, position) + 1
@@ -442,18 +510,26 @@ class Matcher:
             line_end = size if found_end < 0 else found_end
             line_number += data.count(b"\n", counted_to, line_start)
             counted_to = line_start
-            reasons = {reason}
-        sure += self._normalised_with_tokens(maybe)
+            needs_exact, flagged = reason, True
+        # Folding is slow (a table lookup per character): only lines with a folding character
+        # need it; the others are upper-cased and joined.
+        folded, joined = normalise
+        if folded:
+            text = b"\n".join(line for _, line in folded).decode("utf-8", errors)
+            exact += self._holding_literals(folded, _encode(canonical(text)))
+        if joined:
+            text = b"\n".join(line for _, line in joined)
+            # Without separators in any literal, deleting every separator finds at least the
+            # literals that joining some of them (normalize's rule 2) could create.
+            squeezed = _without_separators(text) if self.plain_literals else _joined_upper(text)
+            exact += self._holding_literals(joined, squeezed)
         results: list[RecordMatch] = []
-        for number, line in sorted(sure):
-            results.extend(self.match_line(line, number))
+        for number, line in sorted(exact):
+            results.extend(self.match_line(line.decode("utf-8", errors), number))
         return results
 
-    def _normalised_with_tokens(self, lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
-        """The lines that hold a token literal once normalised, looked at all in one go."""
-        if not lines:
-            return []
-        normalised = _encode(canonical("\n".join(line for _, line in lines)))
+    def _holding_literals(self, lines: list[tuple[int, bytes]], normalised: bytes) -> list[tuple[int, bytes]]:
+        """The ``lines`` whose normalised forms (``normalised``, one per line) hold a token literal."""
         line_starts = [0] + [found.end() for found in _NEWLINE.finditer(normalised)]
         holding = {
             bisect.bisect_right(line_starts, start) - 1 for _, start in self._literal_starts(normalised)
@@ -486,6 +562,28 @@ class Matcher:
             yield batch[index], replace(match, line=match.line - first_lines[index])
 
 
+def _record_match(decoy_id: int, shared: dict) -> RecordMatch:
+    """``RecordMatch(decoy_id, **shared)`` without the frozen dataclass's slow ``__init__``: a
+    shared canary phone makes one result per decoy using it (dozens per record)."""
+    match = object.__new__(RecordMatch)
+    match.__dict__.update(shared, decoy_id=decoy_id)
+    return match
+
+
+def _joined_upper(data: bytes) -> bytes:
+    """``canonical`` of UTF-8 lines without characters that fold into digits, letters, separators
+    or token characters: nothing left to fold but ASCII case, so only upper-casing and joins."""
+    return _JOINED_SEPARATORS.sub(b"", data.upper())
+
+
+def _without_separators(data: bytes) -> bytes:
+    """UTF-8 ``data`` upper-cased, every separator character deleted."""
+    data = data.translate(None, _ASCII_SEPARATORS)
+    for separator in _OTHER_SEPARATORS:
+        data = data.replace(separator, b"")
+    return data.upper()
+
+
 def _touches(token_char_class: str, neighbour: str) -> str | None:
     """Whether a token edge of the given class may not touch ``neighbour`` (and why)."""
     if token_char_class == "digit" and "0" <= neighbour <= "9":
@@ -497,8 +595,44 @@ def _touches(token_char_class: str, neighbour: str) -> str | None:
     return None
 
 
-_DATABASES = ("_forward_db", "_reverse_db", "_shape_db")
 _NEWLINE = re.compile(b"\n")
+_ASCII_LETTER = re.compile(b"[A-Za-z]")
+_ASCII_SEPARATORS = "".join(sorted(char for char in SEPARATORS if char.isascii())).encode()
+_OTHER_SEPARATORS = tuple(sorted(char.encode() for char in SEPARATORS if not char.isascii()))
+_JOIN_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") | SEPARATORS
+# normalize's joins (rule 2) on UTF-8 bytes, for text whose separators need no folding.
+_JOINED_SEPARATORS = re.compile(
+    b"(?:(?<=[0-9]{3})|(?<=[A-Z]{2}))(?:"
+    + b"|".join(re.escape(char.encode()) for char in sorted(SEPARATORS))
+    + b"){1,3}(?=[0-9]{3})"
+)
+_PHONE_PREFIX_BYTES = 8
+
+
+def _reversed(data: bytes) -> bytes:
+    """``data[::-1]``, about half again as fast for big blocks."""
+    if len(data) < 4096:
+        return data[::-1]
+    return numpy.frombuffer(data, numpy.uint8)[::-1].tobytes()
+
+
+def _search_prefix(tokens: tuple[_Token, ...], encoded: bytes) -> int:
+    """How many leading bytes of a forward literal Hyperscan searches for.
+
+    Canary phones share their first digits (a few number ranges) and differ in the rest. A
+    literal database keys on the last bytes of each literal: with whole numbers every run of
+    digits in the text is a candidate, with the first eight digits only those that start like a
+    canary number, about three times as fast. The other literals are searched for whole.
+    """
+    if all(token.kind == "phone" for token in tokens) and len(encoded) > _PHONE_PREFIX_BYTES:
+        return _PHONE_PREFIX_BYTES
+    return len(encoded)
+
+
+def _loaded(blob: bytes) -> hyperscan.Database:
+    database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)
+    return database
 
 
 def _encode(text: str) -> bytes:
@@ -511,11 +645,34 @@ def _scan_reversed(tokens: tuple[_Token, ...]) -> bool:
     return any(token.kind == "address" for token in tokens)
 
 
-def _literal_db(expressions: list[bytes], ids: list[int]) -> hyperscan.Database | None:
-    if not expressions:
+def _literal_db(entries: list[tuple[int, bytes]]) -> hyperscan.Database | None:
+    """A literal database over raw bytes: caseless, so text needs no upper-casing first (Hyperscan
+    folds ASCII letters only, like ``bytes.upper``; literals are upper-case already)."""
+    if not entries:
         return None
+    expressions = [expression for _, expression in entries]
+    flags = [
+        hyperscan.HS_FLAG_CASELESS if _ASCII_LETTER.search(expression) else 0 for expression in expressions
+    ]
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(expressions=expressions, ids=ids, elements=len(expressions), literal=True)
+    database.compile(
+        expressions=expressions,
+        ids=[ident for ident, _ in entries],
+        elements=len(expressions),
+        flags=flags,
+        literal=True,
+    )
+    return database
+
+
+def _pattern_db(pattern: bytes) -> hyperscan.Database:
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=[pattern],
+        ids=[0],
+        elements=1,
+        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE],
+    )
     return database
 
 
@@ -572,8 +729,14 @@ def _group(hits: list[Hit], line: str, line_number: int) -> list[RecordMatch]:
         kinds = frozenset(hit.kind for hit, _ in items)
         excerpt = _excerpt(line, start, end)
         strength: Strength = "strong" if strong else "weak"
-        results.extend(
-            RecordMatch(ident, kinds, strength, line_number, start, end, excerpt, candidates)
-            for ident in idents
-        )
+        shared = {
+            "kinds": kinds,
+            "strength": strength,
+            "line": line_number,
+            "start": start,
+            "end": end,
+            "excerpt": excerpt,
+            "candidates": candidates,
+        }
+        results.extend(_record_match(ident, shared) for ident in idents)
     return sorted(results, key=lambda match: match.decoy_id)

@@ -38,13 +38,24 @@ def test_analyst_sees_campaign_and_decoys_in_chinese(campaign, analyst, login, l
     assert AuditEvent.objects.filter(action="decoys.view", actor="analyst").exists()
 
 
+def test_console_speaks_chinese_when_no_language_is_chosen(campaign, analyst, login):
+    page = login("analyst", PASSWORD)
+    assert "django_language" not in {cookie["name"] for cookie in page.context.cookies()}
+    assert page.locator("html").get_attribute("lang") == "zh-hans"
+    assert page.inner_text("header a[href='/campaigns/']") == "活动"
+    assert page.inner_text("main h1") == "概览"
+    assert page.title() == "金丝雀面单"
+    assert "Campaigns" not in page.content()
+
+
 def test_language_switch_to_english(campaign, analyst, login):
     page = login("analyst", PASSWORD)
     # The select submits its form on change; wait for that navigation, not the current page.
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
     assert page.locator("html").get_attribute("lang") == "en"
-    assert "Campaigns" in page.content()
+    assert page.inner_text("header a[href='/campaigns/']") == "Campaigns"
+    assert page.inner_text("main h1") == "Overview"
 
 
 def test_user_without_security_role_never_sees_decoys(campaign, depot_clerk, login, live_server):
