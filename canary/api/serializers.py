@@ -3,6 +3,8 @@ from rest_framework import serializers
 from canary.attribution.models import Signal
 from canary.campaigns.models import Campaign, Decoy, Exposure
 from canary.network.models import Node
+from canary.sightings.forms import MAX_UPLOAD_BYTES
+from canary.sightings.models import Document, Sighting
 
 
 class NodeSerializer(serializers.ModelSerializer):
@@ -53,4 +55,48 @@ class SignalSerializer(serializers.ModelSerializer):
         fields = [
             "id", "campaign", "kind", "decoys", "first_seen_at", "last_seen_at", "occurrences",
             "strength", "full_phone_of_privacy_label", "summary",
+        ]  # fmt: skip
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name", default=None, read_only=True)
+    seen_at = serializers.DateTimeField(source="first_seen", read_only=True)
+    chunks_done = serializers.IntegerField(read_only=True)
+    progress_percent = serializers.IntegerField(read_only=True)
+    sightings = serializers.IntegerField(source="sighting_count", read_only=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id", "name", "sha256", "size", "content_type", "source", "fetched_at", "seen_at",
+            "status", "error", "chunks_total", "chunks_done", "progress_percent", "sightings",
+        ]  # fmt: skip
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+    seen_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When the dump was bought or first seen circulating"
+    )
+
+    def validate_file(self, upload):
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise serializers.ValidationError(
+                f"The file is larger than {MAX_UPLOAD_BYTES >> 20} MB; drop it into a watched folder instead."
+            )
+        return upload
+
+
+class SightingSerializer(serializers.ModelSerializer):
+    waybill_no = serializers.CharField(source="decoy.waybill_no")
+    campaign = serializers.CharField(source="decoy.campaign.slug")
+    matched = serializers.ListField(source="kinds", child=serializers.CharField())
+    document = serializers.IntegerField(source="document_id")
+    document_name = serializers.CharField(source="document.name")
+
+    class Meta:
+        model = Sighting
+        fields = [
+            "id", "waybill_no", "campaign", "matched", "strength", "document", "document_name",
+            "location", "excerpt", "created_at",
         ]  # fmt: skip

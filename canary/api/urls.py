@@ -10,6 +10,8 @@ router.register("nodes", views.NodeViewSet, basename="node")
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("decoys", views.DecoyViewSet, basename="decoy")
 router.register("signals", views.SignalViewSet, basename="signal")
+router.register("documents", views.DocumentViewSet, basename="document")
+router.register("sightings", views.SightingViewSet, basename="sighting")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

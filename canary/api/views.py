@@ -1,16 +1,30 @@
 """REST API: read access for integrations and analysts; every decoy read is audited."""
 
+from django.db import transaction
 from django.db.models import Count, Prefetch
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
 
 from canary.attribution.models import Signal
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign, Decoy, Exposure
 from canary.network.models import Node
+from canary.sightings.models import Document, Sighting
+from canary.sightings.services import store_document
 
 from .permissions import IsSecurity
-from .serializers import CampaignSerializer, DecoySerializer, NodeSerializer, SignalSerializer
+from .serializers import (
+    CampaignSerializer,
+    DecoySerializer,
+    DocumentSerializer,
+    DocumentUploadSerializer,
+    NodeSerializer,
+    SightingSerializer,
+    SignalSerializer,
+)
 
 
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
@@ -51,3 +65,82 @@ class SignalViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsSecurity]
     serializer_class = SignalSerializer
     queryset = Signal.objects.select_related("campaign").prefetch_related("decoys").order_by("-first_seen_at")
+
+
+class DocumentViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Fetched and uploaded documents with their scan progress; ``POST`` uploads a dump.
+
+    An upload is stored once by content hash and scanned by the workers: ``201`` for a new
+    document, ``200`` with the stored one when the same bytes came before. Poll the document for
+    ``status`` and ``progress_percent``, then read its sightings.
+    """
+
+    permission_classes = [IsSecurity]
+    serializer_class = DocumentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        documents = Document.objects.select_related("source").annotate(sighting_count=Count("sightings"))
+        wanted = self.request.query_params.get("status")
+        return documents.filter(status=wanted) if wanted else documents
+
+    @extend_schema(
+        request=DocumentUploadSerializer, responses={201: DocumentSerializer, 200: DocumentSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        upload = DocumentUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        file = upload.validated_data["file"]
+        with transaction.atomic():
+            document, created = store_document(
+                file.read(),
+                file.name,
+                seen_at=upload.validated_data.get("seen_at"),
+                content_type=file.content_type or "",
+            )
+            record_request(request, "api.documents.upload", document, created=created, size=document.size)
+        document = self.get_queryset().get(pk=document.pk)
+        return Response(
+            self.get_serializer(document).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def list(self, request, *args, **kwargs):
+        record_request(request, "api.documents.list", status=request.query_params.get("status", ""))
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        record_request(request, "api.documents.view", document=kwargs.get("pk", ""))
+        return super().retrieve(request, *args, **kwargs)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("document", int, description="only sightings in this document"),
+        OpenApiParameter("campaign", str, description="only decoys of this campaign (slug)"),
+    ]
+)
+class SightingViewSet(viewsets.ReadOnlyModelViewSet):
+    """Decoys found in documents: waybill number, token kinds matched, strength, place, excerpt."""
+
+    permission_classes = [IsSecurity]
+    serializer_class = SightingSerializer
+
+    def get_queryset(self):
+        sightings = Sighting.objects.select_related("decoy__campaign", "document")
+        document = self.request.query_params.get("document", "")
+        if document.isdigit():
+            sightings = sightings.filter(document_id=int(document))
+        campaign = self.request.query_params.get("campaign")
+        return sightings.filter(decoy__campaign__slug=campaign) if campaign else sightings
+
+    def list(self, request, *args, **kwargs):
+        params = {key: request.query_params.get(key, "") for key in ("document", "campaign")}
+        record_request(request, "api.sightings.list", **params)
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        record_request(request, "api.sightings.view", sighting=kwargs.get("pk", ""))
+        return super().retrieve(request, *args, **kwargs)

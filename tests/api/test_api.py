@@ -1,8 +1,11 @@
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from canary.audit.models import AuditEvent
 from canary.audit.roles import SECURITY_ANALYST
+from canary.campaigns.models import Decoy
+from canary.sightings.models import Document
 
 
 @pytest.fixture
@@ -35,3 +38,49 @@ def test_openapi_schema_is_served(analyst_client):
     response = analyst_client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/decoys/" in response.content
+
+
+def test_a_dump_uploaded_over_the_api_is_scanned_and_its_sightings_are_listed(
+    analyst_client, campaign, django_capture_on_commit_callbacks
+):
+    decoy = Decoy.objects.filter(campaign=campaign).order_by("id").first()
+    dump = SimpleUploadedFile("群文件.csv", f"单号,电话\n{decoy.waybill_no},\n".encode("gbk"), "text/csv")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = analyst_client.post(
+            "/api/documents/", {"file": dump, "seen_at": "2026-11-20T08:00:00+08:00"}
+        )
+
+    assert response.status_code == 201
+    document = analyst_client.get(f"/api/documents/{response.json()['id']}/").json()
+    assert document["status"] == "done" and document["progress_percent"] == 100
+    assert document["seen_at"] == "2026-11-20T08:00:00+08:00" and document["sightings"] == 1
+    (sighting,) = analyst_client.get(f"/api/sightings/?document={document['id']}").json()["results"]
+    assert sighting["waybill_no"] == decoy.waybill_no and sighting["matched"] == ["waybill"]
+    assert sighting["location"] == "群文件.csv line 2 [单号]"
+    assert AuditEvent.objects.filter(action="api.documents.upload", actor="analyst").exists()
+
+
+def test_the_same_dump_uploaded_twice_over_the_api_is_stored_once(analyst_client, campaign):
+    first = analyst_client.post("/api/documents/", {"file": SimpleUploadedFile("a.txt", b"nothing here")})
+    again = analyst_client.post("/api/documents/", {"file": SimpleUploadedFile("b.txt", b"nothing here")})
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["id"] == first.json()["id"] and Document.objects.count() == 1
+
+
+def test_an_api_upload_without_a_file_gets_a_clear_error(analyst_client, campaign):
+    response = analyst_client.post("/api/documents/", {"seen_at": "yesterday"})
+
+    assert response.status_code == 400
+    assert set(response.json()) == {"file", "seen_at"}
+    assert not Document.objects.exists()
+
+
+def test_user_without_security_role_cannot_upload_or_read_sightings(client, campaign):
+    client.force_login(User.objects.create_user("clerk"))
+
+    upload = client.post("/api/documents/", {"file": SimpleUploadedFile("a.txt", b"x")})
+
+    assert upload.status_code == 403 and not Document.objects.exists()
+    assert client.get("/api/sightings/").status_code == 403

@@ -159,3 +159,23 @@ def test_an_unknown_source_is_refused(tmp_path):
     path.write_text("x")
     with pytest.raises(CommandError, match="no source"):
         call_command("scan", str(path), "--source", "nope")
+
+
+def test_a_folder_is_scanned_file_by_file_leaving_hidden_files_out(tmp_path, decoys):
+    (tmp_path / "photos" / "day2").mkdir(parents=True)
+    (tmp_path / "photos" / "a.csv").write_bytes(orders_csv([(decoys[1].waybill_no, "", "")]))
+    (tmp_path / "photos" / "day2" / "b.txt").write_text(f"单号 {decoys[2].waybill_no}", encoding="utf-8")
+    (tmp_path / "photos" / ".b.txt.swp").write_text(decoys[3].waybill_no, encoding="utf-8")
+
+    result = scan(tmp_path / "photos")
+
+    assert [document["name"] for document in result["documents"]] == ["a.csv", "b.txt"]
+    assert [s["waybill_no"] for s in result["sightings"]] == [decoys[1].waybill_no, decoys[2].waybill_no]
+
+
+def test_a_missing_path_is_refused_before_anything_is_stored(tmp_path, decoys):
+    (tmp_path / "a.csv").write_bytes(orders_csv([(decoys[1].waybill_no, "", "")]))
+
+    with pytest.raises(CommandError, match=r"no such file or folder: .*nothere"):
+        scan(tmp_path / "a.csv", tmp_path / "nothere")
+    assert not Document.objects.exists()

@@ -1,8 +1,9 @@
 """``manage.py scan PATH [PATH ...] [--seen-at ISO] [--source NAME] [--json]``
 
-Stores each file as a document (once, by content hash) and scans it here and now, like any
-other input: sightings and attribution signals are stored. A file that cannot be read becomes
-a failed document with its error; the next file is still scanned.
+A PATH is a file or a folder (every file under it). Stores each file as a document (once, by
+content hash) and scans it here and now, like any other input: sightings and attribution signals
+are stored. A file that cannot be read becomes a failed document with its error; the next file
+is still scanned.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ class Command(BaseCommand):
     help = "Scan files for decoys: store them as documents, record sightings and signals."
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument(
+            "paths", nargs="+", metavar="PATH", help="files, or folders to scan every file of"
+        )
         parser.add_argument("--seen-at", help="when the dump was obtained or circulating (ISO 8601)")
         parser.add_argument("--source", help="name of the source the files came from")
         parser.add_argument("--json", action="store_true", help="print documents and sightings as JSON")
@@ -37,10 +40,11 @@ class Command(BaseCommand):
             source = Source.objects.filter(name=options["source"]).first()
             if source is None:
                 raise CommandError(f"no source named {options['source']!r}")
-        paths = [Path(path) for path in options["paths"]]
-        missing = [str(path) for path in paths if not path.is_file()]
+        given = [Path(path) for path in options["paths"]]
+        missing = [str(path) for path in given if not path.is_file() and not path.is_dir()]
         if missing:
-            raise CommandError(f"not a file: {', '.join(missing)}")
+            raise CommandError(f"no such file or folder: {', '.join(missing)}")
+        paths = [file for path in given for file in _files(path)]
 
         documents = []
         sightings = []
@@ -66,6 +70,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {row['waybill_no']} {row['strength']} [{', '.join(row['matched'])}] {row['location']}"
             )
+
+
+def _files(path: Path) -> list[Path]:
+    """A file, or every file under a folder (hidden ones left out), in a stable order."""
+    if path.is_file():
+        return [path]
+    return sorted(
+        file
+        for file in path.rglob("*")
+        if file.is_file() and not any(part.startswith(".") for part in file.relative_to(path).parts)
+    )
 
 
 def _parse_seen_at(value: str | None):
