@@ -21,6 +21,7 @@ reused while the parameters are unchanged.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import pickle
 import random
@@ -303,6 +304,7 @@ _worker_matcher: Matcher | None = None
 def _load_worker(blob: bytes) -> None:
     global _worker_matcher
     _worker_matcher = pickle.loads(blob)
+    gc.freeze()
 
 
 def _scan_block(task: tuple[str, str, int, int]) -> tuple[int, list[tuple[int, int, str]]]:
@@ -467,6 +469,7 @@ def main() -> None:
     started = time.perf_counter()
     matcher = pickle.loads(blob)
     load_seconds = time.perf_counter() - started
+    gc.freeze()  # as canary.sightings.matching.get_matcher does in the workers
 
     for name, _ in FILES:  # same warm page cache for both contenders
         with open(DATA / name, "rb") as source:

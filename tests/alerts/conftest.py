@@ -108,3 +108,39 @@ def strong_signal(campaign, run_on_commit):
         )[0][0]
 
     return record
+
+
+@pytest.fixture
+def selftest_decoy(network, numbers):
+    """The decoy of a campaign kept only for self-tests: one depot, one decoy, its own number."""
+    from canary.campaigns.planner import CampaignSpec, activate, create_campaign
+
+    spec = CampaignSpec.from_dict(
+        {
+            "slug": "selftest",
+            "name": "自检",
+            "carrier": "sf",
+            "nodes": ["D-SH-PD"],
+            "decoys_per_node": 1,
+            "numbers": 1,
+            "strategy": "isolated",
+            "starts_at": "2026-11-01T09:00:00+08:00",
+            "ends_at": "2027-11-01T00:00:00+08:00",
+            "seed": 11,
+        }
+    )
+    summary = create_campaign(spec, actor="test")
+    activate(summary.campaign, actor="test")
+    return summary.campaign.decoys.select_related("number").get()
+
+
+@pytest.fixture
+def drop(tmp_path, settings):
+    """A watched folder source under a temporary SIGHTINGS_FOLDER_ROOT."""
+    root = tmp_path / "drop"
+    folder = root / "selftest"
+    folder.mkdir(parents=True)
+    settings.SIGHTINGS_FOLDER_ROOT = str(root)
+    from canary.sightings.models import Source, SourceKind
+
+    return Source.objects.create(name="self-test drop", kind=SourceKind.FOLDER, path=str(folder))

@@ -66,40 +66,6 @@ def test_heartbeat_not_seen_in_time_raises_a_critical_alert(
 # --------------------------------------------------------------------------- through the watchers
 
 
-@pytest.fixture
-def selftest_decoy(network, numbers):
-    """The decoy of a campaign kept only for self-tests: one depot, one decoy, its own number."""
-    from canary.campaigns.planner import CampaignSpec, activate, create_campaign
-
-    spec = CampaignSpec.from_dict(
-        {
-            "slug": "selftest",
-            "name": "自检",
-            "carrier": "sf",
-            "nodes": ["D-SH-PD"],
-            "decoys_per_node": 1,
-            "numbers": 1,
-            "strategy": "isolated",
-            "starts_at": "2026-11-01T09:00:00+08:00",
-            "ends_at": "2027-11-01T00:00:00+08:00",
-            "seed": 11,
-        }
-    )
-    summary = create_campaign(spec, actor="test")
-    activate(summary.campaign, actor="test")
-    return summary.campaign.decoys.select_related("number").get()
-
-
-@pytest.fixture
-def drop(tmp_path, settings):
-    """A watched folder source under a temporary SIGHTINGS_FOLDER_ROOT."""
-    root = tmp_path / "drop"
-    folder = root / "selftest"
-    folder.mkdir(parents=True)
-    settings.SIGHTINGS_FOLDER_ROOT = str(root)
-    return Source.objects.create(name="self-test drop", kind=SourceKind.FOLDER, path=str(folder))
-
-
 def make_selftest(**fields) -> SelfTest:
     fields.setdefault("expected_within_seconds", 300)
     test = SelfTest(**fields)

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,16 +15,18 @@ from django.test import Client
 from django.utils import timezone
 
 from canary import celery_app
-from canary.alerts.models import Alert, EventKind
+from canary.alerts import selftest
+from canary.alerts.models import Alert, EventKind, Incident, SelfTest, SelfTestMode
 from canary.attribution.signals import record_signal
 from canary.settings import _redis_answers
-from tests.celery_support import database_url, set_routes
+from canary.sightings.models import Document, DocumentStatus
+from tests.celery_support import database_url, set_routes, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def worker_queue():
+def worker_queue(settings, tmp_path):
     """A Celery worker subprocess consuming a queue of its own, so parallel test runs never mix."""
     if connection.vendor != "postgresql" or not _redis_answers(celery_app.conf.broker_url):
         pytest.skip("needs PostgreSQL and Redis")
@@ -39,6 +42,9 @@ def worker_queue():
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "PUBLIC_BASE_URL": "https://canary.example.com",
         "ALERTS_E2E_QUEUE": queue,
+        # The same files as this test process: stored documents and watched folders.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "SIGHTINGS_FOLDER_ROOT": str(tmp_path / "drop"),
     }
     worker = subprocess.Popen(
         [
@@ -130,3 +136,24 @@ def test_signed_canary_sms_becomes_an_alert_at_the_webhook(
         body["signal"]["origin"].startswith("phones.contact:") and body["campaign"]["slug"] == campaign.slug
     )
     assert decoy.number.e164 in body["signal"]["summary"]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_folder_self_test_is_fetched_scanned_and_seen_by_a_real_worker(worker_queue, selftest_decoy, drop):
+    test = SelfTest.objects.create(
+        name="drop", decoy=selftest_decoy, mode=SelfTestMode.SOURCE, source=drop, expected_within_seconds=120
+    )
+
+    key = selftest.send_heartbeat(test)  # plants the file and queues the folder's fetch
+
+    def seen() -> bool:
+        test.refresh_from_db()
+        return test.last_seen_at is not None
+
+    wait_until(seen, timeout=90, what="the worker to fetch, scan and see the heartbeat")
+    assert test.last_key == key and test.last_error == "" and test.last_latency_ms is not None
+    document = Document.objects.get(source=drop)
+    assert document.status == DocumentStatus.DONE and selftest.nonce(key) in document.name
+    assert not Incident.objects.exists()
+    assert selftest.check(timezone.now() + timedelta(hours=1)) == []
