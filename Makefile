@@ -20,10 +20,11 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 setup: $(BIN)/.installed
 
 # Debian packages the product and its tests use: a CJK font for labels, Chromium for the
-# console tests, poppler for looking at PDFs. Installed only when missing (needs root).
+# console tests, poppler for looking at PDFs, wrk for the webhook benchmark. Installed only when
+# missing (needs root).
 system-deps:
 	@missing=""; \
-	for p in fonts-wqy-microhei chromium poppler-utils libgl1 libglib2.0-0; do \
+	for p in fonts-wqy-microhei chromium poppler-utils libgl1 libglib2.0-0 wrk; do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -50,7 +51,7 @@ test: setup system-deps lint
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-$(TEST_REDIS_URL)} \
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-bench: setup
+bench: setup system-deps
 	$(BIN)/python bench/run_all.py
 
 clean:

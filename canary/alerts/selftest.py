@@ -152,18 +152,16 @@ def plant_bytes(selftest: SelfTest, key: str, now: datetime) -> bytes:
 
 def plant(selftest: SelfTest, key: str) -> Path:
     """Write the heartbeat file into the self-test's watched folder and queue the source's fetch."""
-    from canary.sightings.fetchers import FOLDER_SETTLE_SECONDS, folder_root
+    from canary.sightings.fetchers import FOLDER_SETTLE_SECONDS, FetchError, watched_folder
     from canary.sightings.models import SourceKind
 
     source = selftest.source
     if source is None or source.kind != SourceKind.FOLDER:
         raise HeartbeatError("no watched folder source is set for this self-test")
-    root = folder_root()
-    folder = Path(source.path).resolve()
-    if not folder.is_relative_to(root):
-        raise HeartbeatError(f"{source.path}: watched folders must be inside {root}")
-    if not folder.is_dir():
-        raise HeartbeatError(f"{source.path}: no such folder")
+    try:
+        folder = watched_folder(source)
+    except FetchError as error:
+        raise HeartbeatError(str(error)) from error
     path = folder / plant_name(selftest, key)
     try:
         path.write_bytes(plant_bytes(selftest, key, selftest.last_sent_at or timezone.now()))

@@ -279,13 +279,20 @@ def folder_root() -> Path:
     return Path(configured or Path(settings.MEDIA_ROOT).parent / "drop").resolve()
 
 
-def _fetch_folder(source: Source) -> tuple[int, float, str]:
+def watched_folder(source: Source) -> Path:
+    """The source's folder, checked: it must exist and lie under the folder root (a source must
+    not read the server's own files)."""
     root = folder_root()
     folder = Path(source.path).resolve()
     if not folder.is_relative_to(root):
         raise FetchError(f"{source.path}: watched folders must be inside {root}")
     if not folder.is_dir():
         raise FetchError(f"{source.path}: no such folder")
+    return folder
+
+
+def _fetch_folder(source: Source) -> tuple[int, float, str]:
+    folder = watched_folder(source)
     cursor = source.folder_cursor
     settled = time.time() - FOLDER_SETTLE_SECONDS
     created = 0

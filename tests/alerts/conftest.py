@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .fakes import HttpReceiver, SmtpServer
@@ -9,6 +11,22 @@ from .fakes import HttpReceiver, SmtpServer
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "test-auth-token"
 SMS_FROM = "+447700900999"
+
+
+def twilio_message(request) -> str:
+    """What Twilio's REST API answers to a sent message: the message resource, queued."""
+    form = request.form()
+    return json.dumps(
+        {
+            "sid": "SM" + "1" * 32,
+            "account_sid": TWILIO_SID,
+            "to": form["To"][0],
+            "from": form["From"][0],
+            "body": form["Body"][0],
+            "status": "queued",
+            "num_segments": "1",
+        }
+    )
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from urllib.parse import quote_plus
@@ -15,7 +14,7 @@ import pytest
 from canary.alerts import services
 from canary.alerts.models import AlertStatus
 
-from .conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
+from .conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, twilio_message
 
 pytestmark = pytest.mark.django_db
 
@@ -108,24 +107,9 @@ def test_email_arrives_over_smtp_with_alert_id_header(smtp, make_channel, send_t
     assert "渠道测试" in str(make_header(decode_header(message["Subject"])))
 
 
-def _twilio_message(request) -> str:
-    form = request.form()
-    return json.dumps(
-        {
-            "sid": "SM" + "1" * 32,
-            "account_sid": TWILIO_SID,
-            "to": form["To"][0],
-            "from": form["From"][0],
-            "body": form["Body"][0],
-            "status": "queued",
-            "num_segments": "1",
-        }
-    )
-
-
 def test_sms_goes_through_twilio_rest_with_status_callback(receiver, make_channel, send_test, settings):
     settings.TWILIO_API_BASE_URL = receiver.url
-    receiver.default = (201, _twilio_message)
+    receiver.default = (201, twilio_message)
     channel = make_channel("sms", "+447700900201")
     alert = send_test(channel)
 

@@ -11,8 +11,7 @@ from twilio.request_validator import RequestValidator
 from canary.alerts import services
 from canary.alerts.models import Alert, AlertStatus, Event, EventKind, Severity
 
-from .conftest import TWILIO_TOKEN
-from .test_channels import _twilio_message
+from .conftest import TWILIO_TOKEN, twilio_message
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +126,7 @@ def test_sms_quota_stops_texts_for_the_rest_of_the_month(
     receiver, make_channel, run_on_commit, settings, team
 ):
     settings.TWILIO_API_BASE_URL = receiver.url
-    receiver.default = (201, _twilio_message)
+    receiver.default = (201, twilio_message)
     team.monthly_sms_quota = 1
     team.save()
     channel = make_channel("sms", "+447700900201")
@@ -144,7 +143,7 @@ def test_sms_quota_stops_texts_for_the_rest_of_the_month(
 @pytest.fixture
 def sent_sms(receiver, make_channel, run_on_commit, settings):
     settings.TWILIO_API_BASE_URL = receiver.url
-    receiver.default = (201, _twilio_message)
+    receiver.default = (201, twilio_message)
     alert = run_on_commit(services.send_test, make_channel("sms", "+447700900201"))
     alert.refresh_from_db()
     return alert

@@ -4,7 +4,6 @@ raises a critical alert."""
 from __future__ import annotations
 
 import base64
-import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from canary.attribution.services import collect_signals
 from canary.phones.models import Contact
 from canary.sightings.models import Document, DocumentStatus, Sighting, Source, SourceKind
 
-from .conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN
+from .conftest import SMS_FROM, TWILIO_SID, TWILIO_TOKEN, twilio_message
 
 pytestmark = pytest.mark.django_db
 
@@ -183,26 +182,11 @@ def test_a_source_self_test_needs_a_watched_folder_under_the_root(selftest_decoy
     assert "source" in refused.value.message_dict
 
 
-def _twilio_message(request) -> str:
-    form = request.form()
-    return json.dumps(
-        {
-            "sid": "SM" + "2" * 32,
-            "account_sid": TWILIO_SID,
-            "to": form["To"][0],
-            "from": form["From"][0],
-            "body": form["Body"][0],
-            "status": "queued",
-            "num_segments": "1",
-        }
-    )
-
-
 def test_sms_heartbeat_texts_the_canary_number_and_the_inbound_webhook_marks_it_seen(
     selftest_decoy, receiver, settings, client, run_on_commit, django_capture_on_commit_callbacks
 ):
     settings.TWILIO_API_BASE_URL = receiver.url
-    receiver.default = (201, _twilio_message)
+    receiver.default = (201, twilio_message)
     test = make_selftest(name="sms", decoy=selftest_decoy, mode=SelfTestMode.SMS)
     number = selftest_decoy.number.e164
 
