@@ -543,7 +543,8 @@ def main() -> None:
         "",
         f"**Ratio: {our_rate / grep_rate:.1f}× grep** single core against single core "
         f"({our_rate / grep_scan_rate:.1f}× grep's scan alone; {workers} workers: "
-        f"{mb / parallel_seconds / grep_rate:.1f}× single-core grep).",
+        f"{mb / parallel_seconds / grep_rate:.1f}× single-core grep). "
+        f"Target ≥ 5× grep: {'met' if our_rate >= 5 * grep_rate else 'not met'}.",
         "",
         f"Recall: ours {ours_found:,}/{total_planted:,} ({100 * ours_found / total_planted:.2f} %); "
         f"grep {sum(r['grep'] for r in by_variant.values()):,}/{total_planted:,}. "
