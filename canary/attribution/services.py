@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from canary.alerts.incidents import open_or_update_incident
 from canary.alerts.selftest import exclude_selftest, is_selftest
-from canary.campaigns.models import Campaign, CampaignTarget, Decoy, Exposure
+from canary.campaigns.models import Campaign, CampaignTarget, Decoy, Exposure, LabelPrint
 from canary.network.models import Node
 
 from .engine import Attribution, Params, attribute
@@ -76,14 +76,12 @@ def build_ledger(campaign: Campaign) -> Ledger:
     """The campaign's exposure ledger: every node that saw a decoy or is a target, every decoy.
 
     Control decoys are included with no exposure: whatever surfaces on them measures the noise.
-    No per-decoy record says a decoy was printed as a privacy label; a watcher that found the full
-    phone number of a privacy-label decoy says so on its signal, so those decoys are marked here.
+    Decoys printed only as privacy labels are marked (see ``Decoy.label_printed``).
     """
-    decoys = list(Decoy.objects.filter(campaign=campaign).order_by("id").values_list("id", "is_control"))
-    privacy = set(
-        Signal.decoys.through.objects.filter(
-            signal__campaign=campaign, signal__full_phone_of_privacy_label=True
-        ).values_list("decoy_id", flat=True)
+    decoys = list(
+        Decoy.objects.filter(campaign=campaign)
+        .order_by("id")
+        .values_list("id", "is_control", "label_printed")
     )
     exposures = list(
         Exposure.objects.filter(decoy__campaign=campaign)
@@ -96,7 +94,7 @@ def build_ledger(campaign: Campaign) -> Ledger:
     code_of = {node_id: code for node_id, code, _kind in nodes}
     return Ledger.from_records(
         [(code, kind) for _id, code, kind in nodes],
-        [(decoy_id, is_control, decoy_id in privacy) for decoy_id, is_control in decoys],
+        [(decoy_id, is_control, printed == LabelPrint.PRIVACY) for decoy_id, is_control, printed in decoys],
         ((code_of[node_id], decoy_id, seen, channel) for node_id, decoy_id, seen, channel in exposures),
     )
 

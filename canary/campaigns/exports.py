@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from . import labels
 from .masking import mask_name, mask_phone
-from .models import Campaign, Decoy, Exposure
+from .models import Campaign, Decoy, Exposure, LabelPrint
 from .waybills import CARRIER_NAMES, Carrier
 
 ORDER_FIELDS = (
@@ -162,10 +162,22 @@ def write_labels(
     if node_code:
         queryset = queryset.filter(target__code=node_code)
     items = (label_data(d) for d in queryset.iterator(chunk_size=500))
-    return labels.render_labels(
+    pages = labels.render_labels(
         items,
         out,
         template=template or campaign.label_template,
         privacy=privacy,
         font_path=settings.LABEL_FONT_PATH or None,
     )
+    note_labels_printed(queryset, privacy)
+    return pages
+
+
+def note_labels_printed(decoys: QuerySet, privacy: bool) -> None:
+    """Remember how the decoys were printed: attribution reads a full phone of a decoy printed
+    only as privacy labels as a leak from a system, not from a label. Once a full label is out,
+    the decoy stays ``full``."""
+    if privacy:
+        decoys.filter(label_printed=LabelPrint.NOT_PRINTED).update(label_printed=LabelPrint.PRIVACY)
+    else:
+        decoys.exclude(label_printed=LabelPrint.FULL).update(label_printed=LabelPrint.FULL)

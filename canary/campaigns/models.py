@@ -118,6 +118,15 @@ class WaybillCursor(models.Model):
         return self.last_serial - self.next_serial + 1
 
 
+class LabelPrint(models.TextChoices):
+    """How a decoy's label has been printed so far: a privacy label (隐私面单) shows ``张*伟`` and
+    ``138****5678``, so its full phone can only leak from a system record, never from the label."""
+
+    NOT_PRINTED = "", _("Not printed")
+    PRIVACY = "privacy", _("Privacy labels only")
+    FULL = "full", _("Full label printed")
+
+
 class Decoy(models.Model):
     """One believable shipment that only a leak can bring back to us."""
 
@@ -159,6 +168,9 @@ class Decoy(models.Model):
     shipped_at = models.DateTimeField(_("shipped"))
     is_control = models.BooleanField(
         _("control decoy"), default=False, help_text=_("Never exposed: measures noise and guessed numbers")
+    )
+    label_printed = models.CharField(
+        _("label printed"), max_length=8, choices=LabelPrint.choices, default="", blank=True, editable=False
     )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
 

@@ -151,6 +151,7 @@ def process_contact(contact_id: int) -> Outcome | None:
                 dedupe_key=f"{origin}:number",
                 origin=origin,
                 summary=_summary(contact),
+                full_phone=True,  # whoever called or texted had the whole canary number
             )
         if named:
             strength = text_strength(list(named.values()))
@@ -163,6 +164,7 @@ def process_contact(contact_id: int) -> Outcome | None:
                 dedupe_key=f"{origin}:text",
                 origin=origin,
                 summary=_summary(contact),
+                full_phone=True,  # whoever called or texted had the whole canary number
             )
         best = max(strengths, default=None)
         finished = Contact.objects.filter(pk=contact.pk, claimed_at=claimed_at).update(

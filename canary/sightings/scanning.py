@@ -167,9 +167,7 @@ def finish_document(document_id: int, failed: bool = False) -> Document:
                 dedupe_key=dedupe_key(candidates, kind),
                 origin=f"sightings.document:{document.pk}",
                 summary=f"{document.name}: {evidence.excerpt}",
-                # No record says which decoys were printed as privacy labels, so a watcher
-                # cannot tell yet whether a full phone came from one.
-                full_phone_of_privacy_label=False,
+                full_phone="phone" in evidence.kinds,
             )
         pending.update(signalled=True)
         document.status = DocumentStatus.FAILED if failed else DocumentStatus.DONE

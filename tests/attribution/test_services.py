@@ -81,6 +81,7 @@ def test_signals_are_read_with_their_candidate_decoys_strength_and_leak_channel_
         origin="phones.contact:1",
     )
     single = decoys_of(campaign, LEAKER)[0]
+    Decoy.objects.filter(pk=single.pk).update(label_printed="privacy")
     record_signal(
         kind="online",
         decoy_ids=[single.pk],
@@ -88,7 +89,7 @@ def test_signals_are_read_with_their_candidate_decoys_strength_and_leak_channel_
         strength=1.0,
         dedupe_key="online:1",
         origin="sightings.document:1",
-        full_phone_of_privacy_label=True,
+        full_phone=True,
     )
 
     signals = sorted(collect_signals(campaign).values(), key=lambda s: len(s.decoys))
@@ -196,3 +197,25 @@ def test_activation_stores_the_seeding_plan_report(campaign):
     assert 0.0 <= report["expected_top1"] <= 1.0
     assert report["confusable"] == [] and report["unseeded"] == []
     assert report["worlds"] > 0
+
+
+def test_a_full_phone_marks_the_signal_only_for_decoys_printed_on_privacy_labels_alone(campaign):
+    privacy, full, unprinted = decoys_of(campaign, LEAKER)[:3]
+    Decoy.objects.filter(pk=privacy.pk).update(label_printed="privacy")
+    Decoy.objects.filter(pk=full.pk).update(label_printed="full")
+
+    def hint(decoy, n: int, full_phone: bool = True) -> bool:
+        ((signal, _),) = record_signal(
+            kind="online",
+            decoy_ids=[decoy.pk],
+            seen_at=AFTER_ISSUE,
+            strength=1.0,
+            dedupe_key=f"online:{decoy.pk}:{n}",
+            origin="sightings.document:9",
+            full_phone=full_phone,
+        )
+        return signal.full_phone_of_privacy_label
+
+    assert [hint(privacy, 1), hint(full, 1), hint(unprinted, 1)] == [True, False, False]
+    assert hint(privacy, 2, full_phone=False) is False
+    assert hint(privacy, 2) is True  # a repeat that carries the full number sets the hint

@@ -46,3 +46,25 @@ def test_labels_for_one_node_only(campaign, tmp_path):
     out = tmp_path / "node.pdf"
     call_command("export_labels", campaign.slug, "--out", str(out), "--node", "D-SH-PD", stdout=io.StringIO())
     assert len(pypdfium2.PdfDocument(str(out))) == campaign.decoys_per_node
+
+
+def printed(campaign) -> dict[str, int]:
+    rows = campaign.decoys.values_list("label_printed", flat=True)
+    return {value: list(rows).count(value) for value in set(rows)}
+
+
+def test_the_decoys_remember_they_went_out_on_privacy_labels_until_a_full_label_is_printed(
+    campaign, tmp_path
+):
+    out = tmp_path / "labels.pdf"
+    decoys = campaign.decoys.filter(is_control=False).count()
+    controls = campaign.decoys.filter(is_control=True).count()
+
+    call_command("export_labels", campaign.slug, "--out", str(out), "--privacy", stdout=io.StringIO())
+    assert printed(campaign) == ({"privacy": decoys, "": controls} if controls else {"privacy": decoys})
+
+    call_command("export_labels", campaign.slug, "--out", str(out), "--node", "D-SH-PD", stdout=io.StringIO())
+    call_command("export_labels", campaign.slug, "--out", str(out), "--privacy", stdout=io.StringIO())
+    full = campaign.decoys.filter(label_printed="full")
+    assert set(full.values_list("target__code", flat=True)) == {"D-SH-PD"}
+    assert full.count() == campaign.decoys_per_node

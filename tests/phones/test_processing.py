@@ -51,6 +51,24 @@ def test_bare_call_to_a_shared_number_is_a_weak_signal_for_every_decoy_carrying_
     assert contact.signal_strength == signal.strength
 
 
+def test_a_call_to_the_number_of_decoys_printed_on_privacy_labels_only_hints_at_a_system_leak(campaign):
+    decoys = shared_number_decoys(campaign)
+    Decoy.objects.filter(pk__in=[d.pk for d in decoys]).update(label_printed="privacy")
+
+    processing.process_contact(make_contact(decoys[0].number.e164).pk)
+
+    assert Signal.objects.get().full_phone_of_privacy_label
+
+
+def test_a_call_to_the_number_of_decoys_on_full_labels_gives_no_system_hint(campaign):
+    decoys = shared_number_decoys(campaign)
+    Decoy.objects.filter(pk__in=[d.pk for d in decoys]).update(label_printed="full")
+
+    processing.process_contact(make_contact(decoys[0].number.e164).pk)
+
+    assert not Signal.objects.get().full_phone_of_privacy_label
+
+
 def test_contact_to_a_number_that_is_no_canary_is_kept_as_unmatched(campaign):
     contact = make_contact("+447700900299")
     processing.process_contact(contact.pk)

@@ -179,3 +179,24 @@ def test_a_missing_path_is_refused_before_anything_is_stored(tmp_path, decoys):
     with pytest.raises(CommandError, match=r"no such file or folder: .*nothere"):
         scan(tmp_path / "a.csv", tmp_path / "nothere")
     assert not Document.objects.exists()
+
+
+def test_a_full_phone_of_a_decoy_printed_on_privacy_labels_hints_at_a_system_leak(tmp_path, decoys):
+    from canary.campaigns.masking import mask_name, mask_phone
+
+    system, label = decoys[5], decoys[6]
+    Decoy.objects.filter(pk__in=[system.pk, label.pk]).update(label_printed="privacy")
+    path = tmp_path / "orders.csv"
+    path.write_bytes(
+        orders_csv(
+            [
+                (system.waybill_no, system.recipient_name, system.recipient_phone.removeprefix("+86")),
+                (label.waybill_no, mask_name(label.recipient_name), mask_phone(label.recipient_phone)),
+            ]
+        )
+    )
+
+    scan(path)
+
+    hints = dict(Signal.objects.values_list("decoys", "full_phone_of_privacy_label"))
+    assert hints == {system.pk: True, label.pk: False}
