@@ -1,0 +1,36 @@
+"""Console page: contacts to canary numbers, newest first. Security roles only, every view audited."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from canary.audit.services import record_request
+from canary.campaigns.models import Decoy
+from canary.console.views import security_required
+
+from .models import Contact, ContactKind
+
+PAGE_SIZE = 50
+STATES = ("matched", "unmatched", "pending")
+
+
+@security_required
+def contact_list(request):
+    kind = request.GET.get("kind", "")
+    state = request.GET.get("state", "")
+    decoys = Decoy.objects.select_related("target").order_by("id")
+    contacts = Contact.objects.select_related("number").prefetch_related(Prefetch("matched_decoys", decoys))
+    if kind in ContactKind.values:
+        contacts = contacts.filter(kind=kind)
+    if state == "matched":
+        contacts = contacts.filter(signal_strength__isnull=False)
+    elif state == "unmatched":
+        contacts = contacts.filter(processed_at__isnull=False, signal_strength__isnull=True)
+    elif state == "pending":
+        contacts = contacts.filter(processed_at__isnull=True)
+    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    record_request(request, "phones.contacts.view", kind=kind, state=state, page=page.number)
+    context = {"page": page, "kind": kind, "state": state, "kinds": ContactKind.choices}
+    return render(request, "phones/contact_list.html", context)
