@@ -2,7 +2,19 @@ from django.contrib import admin
 
 from canary.campaigns.admin import SecurityOnlyAdmin
 
-from .models import Alert, CaseFile, Channel, Event, Evidence, Incident, Rule, SelfTest, Team, TimelineEntry
+from .models import (
+    Alert,
+    CaseFile,
+    Channel,
+    DeliveryAttempt,
+    Event,
+    Evidence,
+    Incident,
+    Rule,
+    SelfTest,
+    Team,
+    TimelineEntry,
+)
 
 
 @admin.register(Team)
@@ -58,6 +70,17 @@ class EventAdmin(SecurityOnlyAdmin):
     list_filter = ("kind", "severity")
 
 
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ("at", "ok", "permanent", "error", "retry_in")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # the delivery log is written by the workers only
+
+
 @admin.register(Alert)
 class AlertAdmin(SecurityOnlyAdmin):
     list_display = (
@@ -72,6 +95,7 @@ class AlertAdmin(SecurityOnlyAdmin):
     )
     list_filter = ("status", "hold_reason", "is_digest", "channel")
     raw_id_fields = ("event", "incident", "digest")
+    inlines = [DeliveryAttemptInline]
 
 
 @admin.register(CaseFile)

@@ -12,8 +12,19 @@ class SecurityOnlyAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         return is_security(request.user) and super().has_module_permission(request)
 
+    # Every permission, not just viewing: Django lets a change permission open the page too, and
+    # a staff account given model permissions without a security role must still see nothing.
     def has_view_permission(self, request, obj=None):
         return is_security(request.user) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return is_security(request.user) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return is_security(request.user) and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_security(request.user) and super().has_delete_permission(request, obj)
 
     def changelist_view(self, request, extra_context=None):
         record_request(request, f"admin.list.{self.model._meta.model_name}", query=request.GET.urlencode())

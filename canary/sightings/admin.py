@@ -1,27 +1,14 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from canary.audit.roles import is_security, is_security_admin
+from canary.audit.roles import is_security_admin
 from canary.campaigns.admin import SecurityOnlyAdmin
 
 from .models import Document, Sighting, Source
 
 
-class SightingsAdmin(SecurityOnlyAdmin):
-    """Security roles only for changing too: a change permission alone also opens the list."""
-
-    def has_change_permission(self, request, obj=None):
-        return is_security(request.user) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return is_security(request.user) and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_security(request.user) and super().has_delete_permission(request, obj)
-
-
 @admin.register(Source)
-class SourceAdmin(SightingsAdmin):
+class SourceAdmin(SecurityOnlyAdmin):
     list_display = ("name", "kind", "enabled", "every_minutes", "last_fetched_at", "last_status", "failures")
     list_filter = ("kind", "enabled", "internal")
     search_fields = ("name", "url", "path")
@@ -53,7 +40,7 @@ class SightingInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(SightingsAdmin):
+class DocumentAdmin(SecurityOnlyAdmin):
     list_display = ("name", "source", "size", "status", "fetched_at", "seen_at")
     list_filter = ("status", "source")
     search_fields = ("name", "sha256")
@@ -82,7 +69,7 @@ class DocumentAdmin(SightingsAdmin):
 
 
 @admin.register(Sighting)
-class SightingAdmin(SightingsAdmin):
+class SightingAdmin(SecurityOnlyAdmin):
     list_display = ("decoy", "strength", "kinds", "location", "document", "created_at")
     list_filter = ("strength",)
     search_fields = ("decoy__waybill_no", "location", "excerpt")
