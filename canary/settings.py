@@ -240,6 +240,8 @@ ATTRIBUTION_PLAN_FALSE_RATE = env.float("ATTRIBUTION_PLAN_FALSE_RATE", default=0
 
 # Sightings: folder sources may only read below this root (a drop folder for bought dumps).
 SIGHTINGS_FOLDER_ROOT = env.str("SIGHTINGS_FOLDER_ROOT", default=str(VAR_DIR / "drop"))
+# The compiled matcher, signed, shared by the worker processes of this machine ("" = off).
+SIGHTINGS_MATCHER_CACHE = env.str("SIGHTINGS_MATCHER_CACHE", default=str(VAR_DIR / "matcher-cache"))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

@@ -29,6 +29,7 @@ def _eager_celery(request):
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SIGHTINGS_MATCHER_CACHE = str(tmp_path / "matcher-cache")
 
 
 @pytest.fixture

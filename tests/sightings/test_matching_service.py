@@ -1,9 +1,13 @@
 import io
+import pickle
+from pathlib import Path
 
 from django.core.management import call_command
 
 from canary.campaigns.models import Decoy
 from canary.phones.pool import add_numbers
+from canary.sightings import matching
+from canary.sightings.matcher import DecoyTokens, Matcher
 from canary.sightings.matching import STRONG, match_text
 from tests.conftest import TEST_NUMBERS
 
@@ -30,3 +34,54 @@ def test_new_decoys_are_watched_without_a_restart(campaign, network, spec_file):
     assert [
         m.decoy_id for m in match_text(f"收件人 {newest.recipient_name} 地址 {newest.address_token}")
     ] == [newest.id]
+
+
+# --------------------------------------------------------------------------- the stored compiled form
+
+
+def forget_in_memory_matchers() -> None:
+    """As a new worker process starts: nothing compiled in memory."""
+    matching._cache.update(fingerprint=None, pickled=None)
+    matching._local.__dict__.clear()
+
+
+def stored_files(settings) -> list[Path]:
+    return sorted(Path(settings.SIGHTINGS_MATCHER_CACHE).glob("matcher-*.pickle"))
+
+
+def test_a_new_process_loads_the_stored_matcher_instead_of_compiling(campaign, settings):
+    decoy = Decoy.objects.filter(campaign=campaign).order_by("id")[2]
+    matching.get_matcher()
+    (stored,) = stored_files(settings)
+    # Replace the stored form, validly signed, by a matcher over another decoy only: if the next
+    # process compiled from the database, it would find the real decoy.
+    other = Matcher.build(
+        [DecoyTokens(999_999, "SF9999999999999", "+8613900000000", "某某某", "无此小区1幢")]
+    )
+    matching.store_matcher(matching._fingerprint(), pickle.dumps(other))
+    forget_in_memory_matchers()
+
+    assert match_text(decoy.waybill_no) == []
+    assert [m.decoy_id for m in match_text("SF9999999999999")] == [999_999]
+    assert stored_files(settings) == [stored]
+
+
+def test_a_stored_matcher_with_a_bad_signature_is_refused_and_rebuilt(campaign, settings, caplog):
+    decoy = Decoy.objects.filter(campaign=campaign).order_by("id")[2]
+    matching.get_matcher()
+    (stored,) = stored_files(settings)
+    data = bytearray(stored.read_bytes())
+    data[-1] ^= 1  # the attacker's edit
+    stored.write_bytes(bytes(data))
+    forget_in_memory_matchers()
+
+    assert [m.decoy_id for m in match_text(decoy.waybill_no)] == [decoy.id]
+    assert "bad signature" in caplog.text
+    assert matching.stored_matcher(matching._fingerprint()) is not None  # stored again, signed
+
+
+def test_a_matcher_stored_under_another_secret_key_is_refused(campaign, settings):
+    matching.get_matcher()
+    settings.SECRET_KEY = "another-installation-" + "x" * 40
+
+    assert matching.stored_matcher(matching._fingerprint()) is None
