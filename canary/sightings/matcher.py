@@ -353,17 +353,25 @@ class Matcher:
                 )
         return hits
 
+    def _literal_start(self, ident: int, data: bytes, end: int) -> int | None:
+        """Where forward literal ``ident``, reported by the literal database as ending at ``end``,
+        starts in ``data`` (compared upper-cased); None when only its searched-for prefix is there
+        (see _search_prefix) and the rest is spelled otherwise."""
+        literal = _encode(self.literals[ident][0])
+        cut = self.prefix_lengths.get(ident)
+        if cut is None:
+            return end - len(literal)
+        start = end - cut
+        return start if data[start : start + len(literal)].upper() == literal else None
+
     def _literal_starts(self, data: bytes) -> list[tuple[int, int]]:
         """(literal index, byte offset) of every token literal in upper-cased UTF-8 ``data``."""
         found: list[tuple[int, int]] = []
-        prefix_lengths = self.prefix_lengths
 
         def forward(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            cut = prefix_lengths.get(ident)
-            if cut is None:
-                found.append((ident, end - len(_encode(self.literals[ident][0]))))
-            elif data.startswith(_encode(self.literals[ident][0]), end - cut):
-                found.append((ident, end - cut))
+            start = self._literal_start(ident, data, end)
+            if start is not None:
+                found.append((ident, start))
 
         def reverse(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             found.append((ident, len(data) - end))
@@ -449,19 +457,10 @@ class Matcher:
         sure: list[int] = []
         maybe: list[int] = []
         folding: set[int] = set()  # the maybe lines with a folding character (by last byte)
-        prefix_lengths = self.prefix_lengths
-        literals = self.literals
 
         def on_literal(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            cut = prefix_lengths.get(ident)
-            if cut is None:
-                sure.append(end - 1)
-                return
-            # Only the prefix was searched for: the literal must follow it as it is (once
-            # upper-cased); spelled otherwise, a folding character or a join flags the line.
-            literal = _encode(literals[ident][0])
-            start = end - cut
-            if data[start : start + len(literal)].upper() == literal:
+            # A literal spelled otherwise after its prefix is left to the fold and join shapes.
+            if self._literal_start(ident, data, end) is not None:
                 sure.append(end - 1)
 
         def on_reversed(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
@@ -560,14 +559,6 @@ class Matcher:
         for match in self.match_records("\n".join(chunk.text for chunk in batch)):
             index = bisect.bisect_right(first_lines, match.line) - 1
             yield batch[index], replace(match, line=match.line - first_lines[index])
-
-
-def _record_match(decoy_id: int, shared: dict) -> RecordMatch:
-    """``RecordMatch(decoy_id, **shared)`` without the frozen dataclass's slow ``__init__``: a
-    shared canary phone makes one result per decoy using it (dozens per record)."""
-    match = object.__new__(RecordMatch)
-    match.__dict__.update(shared, decoy_id=decoy_id)
-    return match
 
 
 def _joined_upper(data: bytes) -> bytes:
@@ -729,14 +720,8 @@ def _group(hits: list[Hit], line: str, line_number: int) -> list[RecordMatch]:
         kinds = frozenset(hit.kind for hit, _ in items)
         excerpt = _excerpt(line, start, end)
         strength: Strength = "strong" if strong else "weak"
-        shared = {
-            "kinds": kinds,
-            "strength": strength,
-            "line": line_number,
-            "start": start,
-            "end": end,
-            "excerpt": excerpt,
-            "candidates": candidates,
-        }
-        results.extend(_record_match(ident, shared) for ident in idents)
+        results.extend(
+            RecordMatch(ident, kinds, strength, line_number, start, end, excerpt, candidates)
+            for ident in idents
+        )
     return sorted(results, key=lambda match: match.decoy_id)

@@ -15,6 +15,7 @@ import platform
 import tempfile
 import threading
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import hyperscan
@@ -107,16 +108,15 @@ def _store_path(fingerprint: tuple) -> Path | None:
     folder = _store_dir()
     if folder is None:
         return None
-    key = hashlib.sha256()
-    for part in (
-        repr(fingerprint),
-        Path(matcher_module.__file__).read_text(encoding="utf-8"),
-        hyperscan.__version__,
-        platform.machine(),
-        platform.python_version(),
-    ):
-        key.update(part.encode() + b"\0")
+    key = hashlib.sha256(f"{fingerprint!r}\0{_code_version()}".encode())
     return folder / f"matcher-{key.hexdigest()[:32]}.pickle"
+
+
+@cache
+def _code_version() -> str:
+    """What the stored form depends on besides the decoys: the matcher's code and its engine."""
+    source = hashlib.sha256(Path(matcher_module.__file__).read_bytes()).hexdigest()
+    return f"{source}:{hyperscan.__version__}:{platform.machine()}:{platform.python_version()}"
 
 
 def stored_matcher(fingerprint: tuple) -> bytes | None:
