@@ -8,6 +8,17 @@ from pathlib import Path
 import pytest
 
 from canary import celery_app
+from canary.audit.roles import SECURITY_ANALYST
+
+
+def security_user(username: str, role: str = SECURITY_ANALYST, **fields):
+    """A user in a security role (``SECURITY_ANALYST`` or ``SECURITY_ADMIN``)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(username, **fields)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    return user
+
 
 DEMO = Path(__file__).resolve().parent.parent / "canary" / "network" / "demo"
 # Ofcom's drama range: valid numbers that never ring a real person.

@@ -2,10 +2,10 @@
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from canary.audit.roles import SECURITY_ADMIN
+from tests.conftest import security_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +18,7 @@ MODELS = sorted(
 
 @pytest.fixture
 def security_admin(client):
-    user = User.objects.create_superuser("secadmin")
-    user.groups.add(Group.objects.get_or_create(name=SECURITY_ADMIN)[0])
+    user = security_user("secadmin", SECURITY_ADMIN, is_staff=True, is_superuser=True)
     client.force_login(user)
     return user
 

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from canary.attribution.models import Signal
 from canary.campaigns.models import Campaign, Decoy, Exposure
 from canary.network.models import Node
-from canary.sightings.forms import MAX_UPLOAD_BYTES
+from canary.sightings.forms import validate_upload_size
 from canary.sightings.models import Document, Sighting
 
 
@@ -74,17 +74,10 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class DocumentUploadSerializer(serializers.Serializer):
-    file = serializers.FileField()
+    file = serializers.FileField(validators=[validate_upload_size])
     seen_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When the dump was bought or first seen circulating"
     )
-
-    def validate_file(self, upload):
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise serializers.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_BYTES >> 20} MB; drop it into a watched folder instead."
-            )
-        return upload
 
 
 class SightingSerializer(serializers.ModelSerializer):

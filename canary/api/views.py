@@ -1,6 +1,5 @@
 """REST API: read access for integrations and analysts; every decoy read is audited."""
 
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -13,7 +12,7 @@ from canary.audit.services import record_request
 from canary.campaigns.models import Campaign, Decoy, Exposure
 from canary.network.models import Node
 from canary.sightings.models import Document, Sighting
-from canary.sightings.services import store_document
+from canary.sightings.services import store_upload
 
 from .permissions import IsSecurity
 from .serializers import (
@@ -92,15 +91,12 @@ class DocumentViewSet(
     def create(self, request, *args, **kwargs):
         upload = DocumentUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        file = upload.validated_data["file"]
-        with transaction.atomic():
-            document, created = store_document(
-                file.read(),
-                file.name,
-                seen_at=upload.validated_data.get("seen_at"),
-                content_type=file.content_type or "",
-            )
-            record_request(request, "api.documents.upload", document, created=created, size=document.size)
+        document, created = store_upload(
+            request,
+            upload.validated_data["file"],
+            upload.validated_data.get("seen_at"),
+            "api.documents.upload",
+        )
         document = self.get_queryset().get(pk=document.pk)
         return Response(
             self.get_serializer(document).data,

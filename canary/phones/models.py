@@ -80,6 +80,19 @@ class ContactSource(models.TextChoices):
     RECONCILED = "reconciled", _("Recovered by reconciliation")
 
 
+class ContactQuerySet(models.QuerySet):
+    def in_state(self, state: str) -> "ContactQuerySet":
+        """``matched`` (a signal came of it), ``unmatched`` (processed, no decoy), ``pending``
+        (not processed yet); anything else: all of them."""
+        if state == "matched":
+            return self.filter(signal_strength__isnull=False)
+        if state == "unmatched":
+            return self.filter(processed_at__isnull=False, signal_strength__isnull=True)
+        if state == "pending":
+            return self.filter(processed_at__isnull=True)
+        return self
+
+
 class Contact(models.Model):
     """One inbound SMS or call to a number, stored before the webhook answers: evidence.
 
@@ -126,6 +139,8 @@ class Contact(models.Model):
         "campaigns.Decoy", blank=True, related_name="contacts", verbose_name=_("matched decoys")
     )
     signal_strength = models.FloatField(_("signal strength"), null=True, blank=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["-received_at"]

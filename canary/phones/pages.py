@@ -13,7 +13,6 @@ from canary.console.views import security_required
 from .models import Contact, ContactKind
 
 PAGE_SIZE = 50
-STATES = ("matched", "unmatched", "pending")
 
 
 @security_required
@@ -24,12 +23,7 @@ def contact_list(request):
     contacts = Contact.objects.select_related("number").prefetch_related(Prefetch("matched_decoys", decoys))
     if kind in ContactKind.values:
         contacts = contacts.filter(kind=kind)
-    if state == "matched":
-        contacts = contacts.filter(signal_strength__isnull=False)
-    elif state == "unmatched":
-        contacts = contacts.filter(processed_at__isnull=False, signal_strength__isnull=True)
-    elif state == "pending":
-        contacts = contacts.filter(processed_at__isnull=True)
+    contacts = contacts.in_state(state)
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     record_request(request, "phones.contacts.view", kind=kind, state=state, page=page.number)
     context = {"page": page, "kind": kind, "state": state, "kinds": ContactKind.choices}

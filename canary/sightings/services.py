@@ -17,6 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from canary.audit.services import record_request
+
 from .models import Document, DocumentStatus, Source
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,16 @@ SWEEP_BATCH = 200
 def storage_name(sha256: str) -> str:
     """Content-addressed file name: the same bytes are never stored twice."""
     return f"sightings/{sha256[:2]}/{sha256}"
+
+
+def store_upload(request, upload, seen_at: datetime | None, action: str) -> tuple[Document, bool]:
+    """An analyst's uploaded file (console or API): stored once, queued, and the upload audited."""
+    with transaction.atomic():
+        document, created = store_document(
+            upload.read(), upload.name, seen_at=seen_at, content_type=upload.content_type or ""
+        )
+        record_request(request, action, document, created=created, size=document.size)
+    return document, created
 
 
 def store_document(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -13,7 +12,7 @@ from canary.console.views import security_required
 
 from .forms import UploadForm
 from .models import Document, DocumentStatus, Sighting, Source, SourceKind
-from .services import store_document
+from .services import store_upload
 
 PAGE_SIZE = 50
 
@@ -22,15 +21,9 @@ PAGE_SIZE = 50
 def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            document, created = store_document(
-                upload.read(),
-                upload.name,
-                seen_at=form.cleaned_data["seen_at"],
-                content_type=upload.content_type or "",
-            )
-            record_request(request, "sightings.upload", document, created=created, size=document.size)
+        document, created = store_upload(
+            request, form.cleaned_data["file"], form.cleaned_data["seen_at"], "sightings.upload"
+        )
         if created:
             messages.success(request, _("Stored “%(name)s”; it is being scanned.") % {"name": document.name})
         else:

@@ -1,18 +1,16 @@
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from canary.audit.models import AuditEvent
-from canary.audit.roles import SECURITY_ANALYST
 from canary.campaigns.models import Decoy
 from canary.sightings.models import Document
+from tests.conftest import security_user
 
 
 @pytest.fixture
 def analyst_client(client, db):
-    user = User.objects.create_user("analyst")
-    user.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
-    client.force_login(user)
+    client.force_login(security_user("analyst"))
     return client
 
 

@@ -3,13 +3,13 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from canary.attribution.services import run_attribution
 from canary.attribution.signals import record_signal
 from canary.audit.models import AuditEvent
-from canary.audit.roles import SECURITY_ANALYST
 from canary.campaigns.models import Decoy
+from tests.conftest import security_user
 
 pytestmark = pytest.mark.django_db
 
@@ -18,9 +18,7 @@ LEAKER = "D-GZ-TH"
 
 @pytest.fixture
 def analyst():
-    user = User.objects.create_user("analyst", password="pw")
-    user.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
-    return user
+    return security_user("analyst", password="pw")
 
 
 @pytest.fixture

@@ -1,23 +1,22 @@
 """The admin shows decoys to security roles only, whatever model permissions an account holds."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 
 from canary.audit.models import AuditEvent
-from canary.audit.roles import SECURITY_ANALYST
+from tests.conftest import security_user
 
 pytestmark = pytest.mark.django_db
 
 
-def staff_with_every_campaign_permission(name: str) -> User:
-    user = User.objects.create_user(name, is_staff=True)
+def with_every_campaign_permission(user: User) -> User:
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="campaigns"))
     return user
 
 
 def test_staff_with_change_permission_but_no_security_role_cannot_open_a_decoy(client, campaign):
     decoy = campaign.decoys.first()
-    client.force_login(staff_with_every_campaign_permission("clerk"))
+    client.force_login(with_every_campaign_permission(User.objects.create_user("clerk", is_staff=True)))
 
     assert client.get("/admin/campaigns/decoy/").status_code == 403
     assert client.get(f"/admin/campaigns/decoy/{decoy.pk}/change/").status_code == 403
@@ -27,8 +26,7 @@ def test_staff_with_change_permission_but_no_security_role_cannot_open_a_decoy(c
 
 def test_a_security_analyst_opens_a_decoy_in_the_admin_and_the_look_is_audited(client, campaign):
     decoy = campaign.decoys.first()
-    analyst = staff_with_every_campaign_permission("analyst")
-    analyst.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
+    analyst = with_every_campaign_permission(security_user("analyst", is_staff=True))
     client.force_login(analyst)
 
     response = client.get(f"/admin/campaigns/decoy/{decoy.pk}/change/")

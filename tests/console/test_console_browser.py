@@ -1,10 +1,10 @@
 """The console in a real browser (headless Chromium driven by Playwright)."""
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from canary.audit.models import AuditEvent
-from canary.audit.roles import SECURITY_ANALYST
+from tests.conftest import security_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple 7"
@@ -12,9 +12,7 @@ PASSWORD = "correct horse battery staple 7"
 
 @pytest.fixture
 def analyst(db):
-    user = User.objects.create_user("analyst", password=PASSWORD)
-    user.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
-    return user
+    return security_user("analyst", password=PASSWORD)
 
 
 @pytest.fixture

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from canary.audit.models import AuditEvent
-from canary.audit.roles import SECURITY_ANALYST
 from canary.campaigns.models import Decoy
 from canary.phones import processing
 from canary.phones.models import Contact
+from tests.conftest import security_user
 
 from .conftest import CALLER
 
@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def analyst(client):
-    user = User.objects.create_user("analyst")
-    user.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
+    user = security_user("analyst")
     client.force_login(user)
     return user
 

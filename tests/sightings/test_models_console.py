@@ -1,23 +1,21 @@
 """The console: analysts upload dumps and follow documents and sightings; nobody else sees them."""
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from canary.attribution.models import Signal
 from canary.audit.models import AuditEvent
-from canary.audit.roles import SECURITY_ANALYST
 from canary.campaigns.models import Decoy
 from canary.sightings.models import Document, Sighting
+from tests.conftest import security_user
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def analyst():
-    user = User.objects.create_user("analyst", password="pw")
-    user.groups.add(Group.objects.get_or_create(name=SECURITY_ANALYST)[0])
-    return user
+    return security_user("analyst", password="pw")
 
 
 @pytest.fixture
