@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
 
+import redis
 from django.db import connection
 
 from canary import celery_app
+
+ROOT = Path(__file__).resolve().parents[1]
+QUIET_WORKER = ("--without-gossip", "--without-mingle", "--without-heartbeat")
 
 # Give up on a dead broker at once instead of kombu's default back-off per publish.
 FAIL_FAST = {"max_retries": 1, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
@@ -72,3 +81,41 @@ def publishing_to(url: str, fail_fast: bool = False) -> Iterator[str]:
         conf.update(before)
         conf.broker_transport_options = options_before
         forget_connections()
+
+
+@contextmanager
+def worker_on_queue(
+    queue: str,
+    broker_url: str,
+    tasks: str = "*",
+    env: dict[str, str] | None = None,
+    options: Sequence[str] = ("-c", "2"),
+    log: IO | None = None,
+) -> Iterator[subprocess.Popen]:
+    """A Celery worker subprocess on the test database, consuming ``queue`` only, with the tasks
+    named by ``tasks`` routed there, so parallel test runs never take each other's tasks.
+    Stopped at the end, its queue deleted and the routes restored."""
+    routes_before = celery_app.conf.task_routes
+    set_routes({tasks: {"queue": queue}})
+    worker_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "canary.settings",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "canary", "worker", "-Q", queue, *QUIET_WORKER, *options]
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=worker_env, stdout=log, stderr=subprocess.STDOUT if log else None
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        set_routes(routes_before)
+        redis.Redis.from_url(broker_url).delete(f"_kombu.binding.{queue}", queue)

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -20,9 +17,7 @@ from canary.alerts.models import Alert, EventKind, Incident, SelfTest, SelfTestM
 from canary.attribution.signals import record_signal
 from canary.settings import _redis_answers
 from canary.sightings.models import Document, DocumentStatus
-from tests.celery_support import database_url, set_routes, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.celery_support import wait_until, worker_on_queue
 
 
 @pytest.fixture
@@ -31,50 +26,17 @@ def worker_queue(settings, tmp_path):
     if connection.vendor != "postgresql" or not _redis_answers(celery_app.conf.broker_url):
         pytest.skip("needs PostgreSQL and Redis")
     queue = f"alerts-e2e-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
-    routes_before = celery_app.conf.task_routes
-    set_routes({"*": {"queue": queue}})
     env = {
-        **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.alerts.worker_settings",
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": celery_app.conf.broker_url,
         "TWILIO_AUTH_TOKEN": "test-auth-token",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
         "PUBLIC_BASE_URL": "https://canary.example.com",
         "ALERTS_E2E_QUEUE": queue,
         # The same files as this test process: stored documents and watched folders.
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SIGHTINGS_FOLDER_ROOT": str(tmp_path / "drop"),
     }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "canary",
-            "worker",
-            "-Q",
-            queue,
-            "-c",
-            "2",
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    yield queue
-    worker.terminate()
-    worker.wait(timeout=30)
-    with celery_app.connection_for_write() as conn:
-        conn.default_channel.client.delete(
-            f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}", queue
-        )
-    set_routes(routes_before)
+    with worker_on_queue(queue, celery_app.conf.broker_url, env=env, options=("-c", "2", "-l", "warning")):
+        yield queue
 
 
 @pytest.mark.worker

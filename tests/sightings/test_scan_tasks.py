@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import os
 import random
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -19,7 +17,6 @@ import redis
 from django.db import connection
 from django.utils import timezone
 
-from canary import celery_app
 from canary.attribution.models import Signal
 from canary.campaigns.models import Decoy
 from canary.sightings import services
@@ -27,20 +24,9 @@ from canary.sightings.chunking import line_aligned_ranges, shift_location
 from canary.sightings.matching import get_matcher
 from canary.sightings.models import Document, DocumentStatus, Sighting
 from canary.sightings.scanning import scan_document, scan_range
-from tests.celery_support import database_url, publishing_to, set_routes
+from tests.celery_support import publishing_to, worker_on_queue
 
-ROOT = Path(__file__).resolve().parents[2]
-WORKER_OPTIONS = (
-    "-P",
-    "prefork",
-    "-c",
-    "3",
-    "--without-gossip",
-    "--without-mingle",
-    "--without-heartbeat",
-    "-l",
-    "INFO",
-)
+WORKER_OPTIONS = ("-P", "prefork", "-c", "3", "-l", "INFO")
 
 
 # --------------------------------------------------------------------------- the split (pure)
@@ -176,33 +162,14 @@ def real_worker(settings, tmp_path):
     except redis.ConnectionError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
     queue = f"sightings-e2e-{uuid.uuid4().hex[:8]}"
-    routes_before = celery_app.conf.task_routes
     log_path = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": broker_url,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DJANGO_SETTINGS_MODULE": "canary.settings",
-    }
-    with publishing_to(broker_url), log_path.open("w") as log:
-        set_routes({"sightings.*": {"queue": queue}})
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "canary", "worker", "-Q", queue, *WORKER_OPTIONS],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    env = {"MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    with (
+        publishing_to(broker_url),
+        log_path.open("w") as log,
+        worker_on_queue(queue, broker_url, "sightings.*", env=env, options=WORKER_OPTIONS, log=log),
+    ):
         yield lambda: log_path.read_text(errors="replace")[-3000:]
-        process.terminate()
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        set_routes(routes_before)
-    redis.Redis.from_url(broker_url).delete(queue)
 
 
 @pytest.mark.worker
