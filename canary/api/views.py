@@ -26,6 +26,24 @@ from .serializers import (
 )
 
 
+class AuditedReads:
+    """Every list and every single read is audited, with the filters or the key asked for:
+    decoy data is secret. ``audit_name`` names the actions (``api.<name>.list``/``.view``)."""
+
+    audit_name: str
+    audit_filters: tuple[str, ...] = ()
+
+    def list(self, request, *args, **kwargs):
+        filters = {key: request.query_params.get(key, "") for key in self.audit_filters}
+        record_request(request, f"api.{self.audit_name}.list", **filters)
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        key = self.lookup_url_kwarg or self.lookup_field
+        record_request(request, f"api.{self.audit_name}.view", **{key: kwargs.get(key, "")})
+        return super().retrieve(request, *args, **kwargs)
+
+
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated]
     serializer_class = NodeSerializer
@@ -33,15 +51,18 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
 
 
-class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsSecurity]
+    audit_name = "campaigns"
     serializer_class = CampaignSerializer
     queryset = Campaign.objects.annotate(decoy_count=Count("decoys")).order_by("-created_at")
     lookup_field = "slug"
 
 
-class DecoyViewSet(viewsets.ReadOnlyModelViewSet):
+class DecoyViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsSecurity]
+    audit_name = "decoys"
+    audit_filters = ("campaign",)
     serializer_class = DecoySerializer
     lookup_field = "waybill_no"
 
@@ -51,23 +72,20 @@ class DecoyViewSet(viewsets.ReadOnlyModelViewSet):
         campaign = self.request.query_params.get("campaign")
         return queryset.filter(campaign__slug=campaign) if campaign else queryset
 
-    def list(self, request, *args, **kwargs):
-        record_request(request, "api.decoys.list", campaign=request.query_params.get("campaign", ""))
-        return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request, *args, **kwargs):
-        record_request(request, "api.decoys.view", waybill_no=kwargs.get("waybill_no", ""))
-        return super().retrieve(request, *args, **kwargs)
-
-
-class SignalViewSet(viewsets.ReadOnlyModelViewSet):
+class SignalViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsSecurity]
+    audit_name = "signals"
     serializer_class = SignalSerializer
     queryset = Signal.objects.select_related("campaign").prefetch_related("decoys").order_by("-first_seen_at")
 
 
 class DocumentViewSet(
-    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AuditedReads,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Fetched and uploaded documents with their scan progress; ``POST`` uploads a dump.
 
@@ -78,10 +96,16 @@ class DocumentViewSet(
 
     permission_classes = [IsSecurity]
     serializer_class = DocumentSerializer
+    audit_name = "documents"
+    audit_filters = ("status",)
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        documents = Document.objects.select_related("source").annotate(sighting_count=Count("sightings"))
+        documents = (
+            Document.objects.select_related("source")
+            .annotate(sighting_count=Count("sightings"))
+            .order_by("-fetched_at", "-id")  # Meta.ordering does not apply to aggregating queries
+        )
         wanted = self.request.query_params.get("status")
         return documents.filter(status=wanted) if wanted else documents
 
@@ -103,14 +127,6 @@ class DocumentViewSet(
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
 
-    def list(self, request, *args, **kwargs):
-        record_request(request, "api.documents.list", status=request.query_params.get("status", ""))
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        record_request(request, "api.documents.view", document=kwargs.get("pk", ""))
-        return super().retrieve(request, *args, **kwargs)
-
 
 @extend_schema(
     parameters=[
@@ -118,10 +134,12 @@ class DocumentViewSet(
         OpenApiParameter("campaign", str, description="only decoys of this campaign (slug)"),
     ]
 )
-class SightingViewSet(viewsets.ReadOnlyModelViewSet):
+class SightingViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     """Decoys found in documents: waybill number, token kinds matched, strength, place, excerpt."""
 
     permission_classes = [IsSecurity]
+    audit_name = "sightings"
+    audit_filters = ("document", "campaign")
     serializer_class = SightingSerializer
 
     def get_queryset(self):
@@ -131,12 +149,3 @@ class SightingViewSet(viewsets.ReadOnlyModelViewSet):
             sightings = sightings.filter(document_id=int(document))
         campaign = self.request.query_params.get("campaign")
         return sightings.filter(decoy__campaign__slug=campaign) if campaign else sightings
-
-    def list(self, request, *args, **kwargs):
-        params = {key: request.query_params.get(key, "") for key in ("document", "campaign")}
-        record_request(request, "api.sightings.list", **params)
-        return super().list(request, *args, **kwargs)
-
-    def retrieve(self, request, *args, **kwargs):
-        record_request(request, "api.sightings.view", sighting=kwargs.get("pk", ""))
-        return super().retrieve(request, *args, **kwargs)

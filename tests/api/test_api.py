@@ -82,3 +82,22 @@ def test_user_without_security_role_cannot_upload_or_read_sightings(client, camp
 
     assert upload.status_code == 403 and not Document.objects.exists()
     assert client.get("/api/sightings/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "action"),
+    [
+        ("/api/campaigns/", "api.campaigns.list"),
+        ("/api/signals/", "api.signals.list"),
+        ("/api/documents/?status=failed", "api.documents.list"),
+        ("/api/sightings/", "api.sightings.list"),
+    ],
+)
+def test_every_read_of_decoy_data_over_the_api_is_audited(analyst_client, campaign, url, action):
+    assert analyst_client.get(url).status_code == 200
+    assert AuditEvent.objects.filter(action=action, actor="analyst").exists()
+
+
+def test_reading_one_campaign_is_audited_with_its_slug(analyst_client, campaign):
+    assert analyst_client.get(f"/api/campaigns/{campaign.slug}/").status_code == 200
+    assert AuditEvent.objects.filter(action="api.campaigns.view", detail__slug=campaign.slug).exists()
