@@ -63,3 +63,18 @@ def test_staff_without_a_security_role_cannot_see_contacts(client, campaign):
     client.force_login(User.objects.create_user("clerk", is_staff=True))
 
     assert client.get("/contacts/").status_code == 403
+
+
+def test_the_next_page_keeps_the_filter(client, analyst, campaign):
+    for n in range(51):
+        Contact.objects.create(
+            provider="twilio",
+            provider_sid=f"SM{n}",
+            kind="sms",
+            to_number="+447700900299",
+            received_at=timezone.now(),
+        )
+
+    page = client.get("/contacts/?state=pending", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'href="?state=pending&amp;page=2"' in page and "Page 1 of 2" in page
