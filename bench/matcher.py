@@ -38,6 +38,7 @@ from canary.campaigns import identity_data
 from canary.campaigns.identities import IdentityFactory, canonical_token
 from canary.campaigns.masking import mask_name, mask_phone
 from canary.campaigns.waybills import Carrier, format_waybill, serial_range
+from canary.sightings.chunking import line_aligned_ranges
 from canary.sightings.matcher import DecoyTokens, Matcher
 from canary.sightings.readers.text import detect_encoding
 
@@ -307,38 +308,32 @@ def _load_worker(blob: bytes) -> None:
     gc.freeze()
 
 
-def _scan_block(task: tuple[str, str, int, int]) -> tuple[int, list[tuple[int, int, str]]]:
-    """One line-aligned block in a worker process: its newline count and (line, decoy, strength)."""
-    file_name, encoding, offset, length = task
+def _scan_block(task: tuple[str, str, int, int]) -> list[tuple[int, int, str]]:
+    """One line-aligned block in a worker process: (line in the block, decoy, strength)."""
+    file_name, encoding, offset, end = task
     with open(DATA / file_name, "rb") as source:
         source.seek(offset)
-        block = source.read(length)
+        block = source.read(end - offset)
     data = block if encoding == "utf-8" else block.decode(encoding, "replace").encode()
     assert _worker_matcher is not None
-    found = [(m.line, m.decoy_id, m.strength) for m in _worker_matcher.match_records_bytes(data)]
-    return block.count(b"\n"), found
+    return [(m.line, m.decoy_id, m.strength) for m in _worker_matcher.match_records_bytes(data)]
 
 
 def scan_ours_parallel(
     blob: bytes, workers: int
 ) -> tuple[float, dict[tuple[str, int], list[tuple[int, str]]]]:
-    """The same scan with the blocks spread over worker processes (as Celery workers do)."""
+    """The same scan with the blocks spread over worker processes, split as the scan tasks split
+    a big document (``line_aligned_ranges``)."""
     import multiprocessing
 
-    tasks = []
+    tasks, first_lines = [], []
     for file_name, _ in FILES:
         path = DATA / file_name
         with open(path, "rb") as source:
             encoding = detect_encoding(source.read(1 << 20))
-            offset = 0
-            while True:
-                source.seek(offset + BLOCK)
-                source.readline()
-                end = min(source.tell(), path.stat().st_size)
-                if end <= offset:
-                    break
-                tasks.append((file_name, encoding, offset, end - offset))
-                offset = end
+            for part in line_aligned_ranges(source, path.stat().st_size, chunk_bytes=BLOCK):
+                tasks.append((file_name, encoding, part.start, part.end))
+                first_lines.append(part.first_line)
     context = multiprocessing.get_context("fork")
     with context.Pool(workers, initializer=_load_worker, initargs=(blob,)) as pool:
         pool.map(abs, range(workers))  # wait until every worker has its matcher
@@ -346,11 +341,9 @@ def scan_ours_parallel(
         results = pool.map(_scan_block, tasks, chunksize=1)
         elapsed = time.perf_counter() - started
     found: dict[tuple[str, int], list[tuple[int, str]]] = defaultdict(list)
-    first_line: dict[str, int] = defaultdict(lambda: 1)
-    for (file_name, *_), (newlines, matches) in zip(tasks, results, strict=True):
+    for (file_name, *_), first_line, matches in zip(tasks, first_lines, results, strict=True):
         for line, decoy_id, strength in matches:
-            found[(file_name, first_line[file_name] + line)].append((decoy_id, strength))
-        first_line[file_name] += newlines
+            found[(file_name, first_line + line)].append((decoy_id, strength))
     return elapsed, found
 
 
