@@ -13,7 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
+# Documents bigger than this are scanned in parallel parts of about CHUNK_BYTES each.
+BIG_DOCUMENT_BYTES = 32 << 20
+CHUNK_BYTES = 8 << 20
 SPLITTABLE_FORMATS = frozenset({"text", "csv", "tsv", "jsonl"})
+HEADED_FORMATS = frozenset({"csv", "tsv"})  # a part of one gets the header row in front
 _WIDE_ENCODINGS = ("utf-16", "utf-32")
 _SCAN_STEP = 64 * 1024
 

@@ -7,13 +7,11 @@ recipient name, address marker) and then answers two questions:
 * :meth:`Matcher.match_records` / :meth:`Matcher.match_records_bytes` — which decoys does each
   record (line) of this text mention, with which token kinds and how strongly? (fast).
 
-How the fast path stays exact: Hyperscan literal databases of every token run over the raw UTF-8
-bytes (address markers backwards over reversed bytes, see :func:`_scan_reversed`), together with
-*shape* patterns that flag lines where a token could hide behind a different spelling (a character
-that folds into a token character, separators between digit groups, a masked phone whose key
-belongs to a decoy). Only flagged lines go through :func:`normalize` and the exact
-checks of :meth:`Matcher.scan`, so both paths give the same answer; a property test holds them to
-that. Hyperscan was chosen after measuring it against ahocorasick_rs and pyahocorasick
+How the fast path stays exact: a first stage (:mod:`canary.sightings.prefilter`) runs Hyperscan
+over the raw bytes, in UTF-8 or GB18030, and flags the few lines where a token or a different
+spelling of one may be; only those go through :func:`normalize` and the exact checks of
+:meth:`Matcher.scan`, so both paths give the same answer; a property test holds them to that.
+Hyperscan was chosen after measuring it against ahocorasick_rs and pyahocorasick
 (``bench/matcher.py``): with address markers reversed it searches bytes about twice as fast as
 ahocorasick_rs and many times faster than pyahocorasick on ``str``, and it also runs the shape
 patterns, which the others cannot.
@@ -41,13 +39,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
-from typing import Literal, NamedTuple, Protocol
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any, Literal, NamedTuple, Protocol
 
-import hyperscan
-import numpy
 import phonenumbers
 
 from canary.campaigns.masking import masked_phone_key, national_number
@@ -55,14 +52,13 @@ from canary.sightings.normalize import (
     MASK_CHARS,
     SEPARATORS,
     Normalized,
-    canonical,
     folding_sources,
     folding_table,
-    folds_to_one_of,
     is_han,
     normalize,
     normalize_token,
 )
+from canary.sightings.prefilter import UTF8, Prefilter, native_encoding, plan_literals
 
 Kind = Literal["waybill", "phone", "name", "address", "masked_phone", "masked_name"]
 Strength = Literal["strong", "weak"]
@@ -102,13 +98,13 @@ class Hit:
         return self.embedded or self.kind in MASKED_KINDS
 
 
-@dataclass(frozen=True)
-class RecordMatch:
+class RecordMatch(NamedTuple):
     """One decoy mentioned by one record (line).
 
     ``line`` counts lines (0-based) in the input; ``start``/``end`` index characters within that
     line and span all the evidence for this decoy. ``candidates`` are the decoys the same evidence
     fits equally well (a canary phone is shared by many decoys; a waybill number pins one).
+    A named tuple: a canary phone shared by fifty decoys gives fifty of these per record.
     """
 
     decoy_id: int
@@ -129,6 +125,27 @@ class Locatable(Protocol):
     def locate(self, line: int, offset: int) -> str: ...
 
 
+class LineBlock(Protocol):
+    """What :meth:`Matcher.match_lines` reads of a block of a line document."""
+
+    @property
+    def data(self) -> bytes: ...
+
+    @property
+    def encoding(self) -> str: ...
+
+    @property
+    def forced(self) -> tuple[tuple[int, int, int], ...]: ...
+
+
+class LineSource(Protocol):
+    """A document whose records are lines, read in place (see ``readers.lines.LineDocument``)."""
+
+    def blocks(self) -> Iterable[LineBlock]: ...
+
+    def records(self, block: Any, lines: list[tuple[int, int, int]]) -> Iterable[Locatable]: ...
+
+
 class _Token(NamedTuple):
     kind: Kind
     decoy_ids: frozenset[int]
@@ -136,7 +153,6 @@ class _Token(NamedTuple):
     last: str
 
 
-_SHAPE_JOIN = 0
 _PHONE_PREFIX = "86"
 
 _MASK_CLASS = "[" + re.escape("".join(sorted(MASK_CHARS))) + "]"
@@ -147,6 +163,7 @@ _MASKED_PHONE = re.compile(
 )
 _HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]"
 _MASKED_NAME = re.compile(rf"({_HAN_CLASS})({_MASK_CLASS}{{1,3}})({_HAN_CLASS})?")
+_JOIN_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") | SEPARATORS
 
 
 def _char_class(char: str, kind: Kind) -> str:
@@ -168,61 +185,6 @@ def _phone_forms(phone: str) -> tuple[str, str]:
     return phonenumbers.national_significant_number(parsed), str(parsed.country_code)
 
 
-def _utf8_alternation(chars: Iterable[str]) -> bytes:
-    """A Hyperscan byte-level alternation matching any one of ``chars`` in UTF-8.
-
-    Characters that differ in their last byte only share a branch (``\\xef\\xbc[\\x90-\\x99]``
-    for the full-width digits), which keeps the pattern within Hyperscan's length limit.
-    """
-    by_lead: dict[bytes, set[int]] = defaultdict(set)
-    for char in chars:
-        encoded = char.encode()
-        by_lead[encoded[:-1]].add(encoded[-1])
-    parts = [
-        "".join(f"\\x{b:02x}" for b in lead) + "[" + "".join(f"\\x{b:02x}" for b in sorted(last)) + "]"
-        for lead, last in sorted(by_lead.items())
-    ]
-    return ("(?:" + "|".join(parts) + ")").encode()
-
-
-def _shape_patterns(triggers: list[str], masked_keys: Iterable[str]) -> dict[str, bytes]:
-    """Raw-byte patterns for lines that may hide a token behind a spelling, one report per line.
-
-    Compiled caseless, so they run on the raw bytes (``[A-Z]`` also matches ``a-z``, as on
-    upper-cased text). Each ends in ``[^\\n]*$`` (multi-line): Hyperscan reports a pattern once
-    per end offset, so a line with many folding characters (a full-width phone number) costs one
-    event at its end, not one per character.
-    """
-    sep = _utf8_alternation(folds_to_one_of(SEPARATORS))
-    mask = _utf8_alternation(folds_to_one_of(MASK_CHARS))
-    patterns = {"join": b"(?:[0-9]{3}|[A-Z]{2})" + sep + b"{1,3}[0-9]{3}"}
-    if triggers:
-        patterns["fold"] = _utf8_alternation(triggers)
-    # Masked phones whose key (first three + last four digits) belongs to a decoy; other masked
-    # phones are weak evidence for nobody.
-    by_head: dict[str, list[str]] = defaultdict(list)
-    for key in masked_keys:
-        by_head[key[:3]].append(key[3:])
-    if by_head:
-        patterns["masked"] = (
-            b"(?:"
-            + b"|".join(
-                head.encode()
-                + sep
-                + b"?"
-                + mask
-                + b"{4}"
-                + sep
-                + b"?(?:"
-                + "|".join(sorted(tails)).encode()
-                + b")"
-                for head, tails in sorted(by_head.items())
-            )
-            + b")"
-        )
-    return {kind: pattern + rb"[^\n]*$" for kind, pattern in patterns.items()}
-
-
 def _excerpt(text: str, start: int, end: int) -> str:
     left = max(0, start - EXCERPT_CONTEXT)
     return " ".join(text[left : end + EXCERPT_CONTEXT].split())
@@ -237,14 +199,7 @@ class Matcher:
     masked_phones: dict[str, frozenset[int]]
     masked_names: dict[tuple[str, str, int], frozenset[int]]
     phone_prefixes: dict[str, tuple[str, ...]]
-    # Literals searched for by a prefix of this many bytes only (see _search_prefix); the rest
-    # of the literal is compared after the prefix is found.
-    prefix_lengths: dict[int, int]
-    plain_literals: bool  # no literal holds a separator character
-    _forward_db: hyperscan.Database | None = field(repr=False)
-    _reverse_db: hyperscan.Database | None = field(repr=False)
-    # "fold", "join", "masked": see _shape_patterns.
-    _shape_dbs: dict[str, hyperscan.Database] = field(repr=False)
+    prefilter: Prefilter
 
     # -- building ----------------------------------------------------------------------------
 
@@ -280,47 +235,24 @@ class Matcher:
         ]
         alphabet = set("0123456789") | {char for text, _ in literals for char in text}
         # Lines with any of these go through the (slow) folding before the literals are looked
-        # for; other flagged lines are only upper-cased and joined (see _joined_upper).
+        # for; other flagged lines are only upper-cased and joined.
         triggers = _trigger_chars(alphabet) + folding_sources(_JOIN_CHARS - alphabet)
-        forward: list[tuple[int, bytes]] = []
-        reverse: list[tuple[int, bytes]] = []
-        prefix_lengths: dict[int, int] = {}
-        for index, (text, tokens) in enumerate(literals):
-            encoded = _encode(text)
-            if _scan_reversed(tokens):
-                reverse.append((index, encoded[::-1]))
-                continue
-            cut = _search_prefix(tokens, encoded)
-            if cut < len(encoded):
-                prefix_lengths[index] = cut
-            forward.append((index, encoded[:cut]))
-        shapes = _shape_patterns(triggers, (key for key in masked_phones if len(key) == 7 and key.isdigit()))
+        kinds = [(text, frozenset(token.kind for token in tokens)) for text, tokens in literals]
+        plans = plan_literals(kinds)
+        prefilter = Prefilter(
+            plans,
+            triggers,
+            masked_phones,
+            plain_literals=all(SEPARATORS.isdisjoint(text) for text, _ in literals),
+        )
         return cls(
             literals=literals,
             trigger_count=len(triggers),
             masked_phones={key: frozenset(ids) for key, ids in masked_phones.items()},
             masked_names={key: frozenset(ids) for key, ids in masked_names.items()},
             phone_prefixes={nsn: tuple(sorted(p, key=len)) for nsn, p in phone_prefixes.items()},
-            prefix_lengths=prefix_lengths,
-            plain_literals=all(SEPARATORS.isdisjoint(text) for text, _ in literals),
-            _forward_db=_literal_db(forward),
-            _reverse_db=_literal_db(reverse),
-            _shape_dbs={kind: _pattern_db(shape) for kind, shape in shapes.items()},
+            prefilter=prefilter,
         )
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        for key in ("_forward_db", "_reverse_db"):
-            state[key] = None if state[key] is None else hyperscan.dumpb(state[key])
-        state["_shape_dbs"] = {kind: hyperscan.dumpb(db) for kind, db in state["_shape_dbs"].items()}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        for key in ("_forward_db", "_reverse_db"):
-            if state[key] is not None:
-                state[key] = _loaded(state[key])
-        state["_shape_dbs"] = {kind: _loaded(blob) for kind, blob in state["_shape_dbs"].items()}
-        self.__dict__.update(state)
 
     @property
     def token_count(self) -> int:
@@ -338,7 +270,7 @@ class Matcher:
         encoded = _encode(norm.text)
         hits: list[Hit] = []
         is_ascii = len(encoded) == len(norm.text)
-        for ident, byte_start in self._literal_starts(encoded):
+        for ident, byte_start in self.prefilter.literal_starts(encoded):
             literal, tokens = self.literals[ident]
             start = byte_start if is_ascii else len(encoded[:byte_start].decode("utf-8", "surrogatepass"))
             end = start + len(literal)
@@ -352,35 +284,6 @@ class Matcher:
                     Hit(token.kind, token.decoy_ids, orig_start, orig_end, excerpt, verdict == "embedded")
                 )
         return hits
-
-    def _literal_start(self, ident: int, data: bytes, end: int) -> int | None:
-        """Where forward literal ``ident``, reported by the literal database as ending at ``end``,
-        starts in ``data`` (compared upper-cased); None when only its searched-for prefix is there
-        (see _search_prefix) and the rest is spelled otherwise."""
-        literal = _encode(self.literals[ident][0])
-        cut = self.prefix_lengths.get(ident)
-        if cut is None:
-            return end - len(literal)
-        start = end - cut
-        return start if data[start : start + len(literal)].upper() == literal else None
-
-    def _literal_starts(self, data: bytes) -> list[tuple[int, int]]:
-        """(literal index, byte offset) of every token literal in upper-cased UTF-8 ``data``."""
-        found: list[tuple[int, int]] = []
-
-        def forward(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            start = self._literal_start(ident, data, end)
-            if start is not None:
-                found.append((ident, start))
-
-        def reverse(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            found.append((ident, len(data) - end))
-
-        if self._forward_db is not None:
-            self._forward_db.scan(data, match_event_handler=forward)
-        if self._reverse_db is not None:
-            self._reverse_db.scan(_reversed(data), match_event_handler=reverse)
-        return found
 
     def _boundary(self, token: _Token, literal: str, norm: Normalized, start: int, end: int) -> str | None:
         """``"ok"``, ``"embedded"`` (a name inside Han text) or ``None`` (not a token occurrence)."""
@@ -445,95 +348,45 @@ class Matcher:
 
     def match_records(self, text: str) -> list[RecordMatch]:
         """Per-decoy results for every line of ``text`` (fast path)."""
-        return self.match_records_bytes(text.encode("utf-8", "surrogatepass"), errors="surrogatepass")
+        return self.match_records_bytes(_encode(text), errors="surrogatepass")
 
-    def match_records_bytes(self, data: bytes, errors: str = "replace") -> list[RecordMatch]:
-        """Per-decoy results for every line of UTF-8 ``data`` (fast path; line offsets in characters)."""
-        size = len(data)
-        # Byte positions inside lines that need a look. ``sure``: a token literal or a masked
-        # phone whose key belongs to a decoy (weak evidence needs one, see _group) — the exact
-        # path. ``maybe``: a character that folds into a token character, separators between
-        # digit groups — normalised first, exact path only if a literal shows up.
-        sure: list[int] = []
-        maybe: list[int] = []
-        folding: set[int] = set()  # the maybe lines with a folding character (by last byte)
+    def match_records_bytes(
+        self, data: bytes, encoding: str = UTF8, errors: str = "replace"
+    ) -> list[RecordMatch]:
+        """Per-decoy results for every line of ``data`` (fast path; line offsets in characters).
 
-        def on_literal(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            # A literal spelled otherwise after its prefix is left to the fold and join shapes.
-            if self._literal_start(ident, data, end) is not None:
-                sure.append(end - 1)
-
-        def on_reversed(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            sure.append(size - end)
-
-        def on_masked(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            sure.append(end - 1)  # the line's last byte (the patterns run to the end of the line)
-
-        def on_shape(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            maybe.append(end - 1)
-
-        def on_fold(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            folding.add(end - 1)
-
-        if self._forward_db is not None:
-            self._forward_db.scan(data, match_event_handler=on_literal)
-        if self._reverse_db is not None:
-            self._reverse_db.scan(_reversed(data), match_event_handler=on_reversed)
-        handlers = {"masked": on_masked, "fold": on_fold}
-        for kind, database in self._shape_dbs.items():
-            database.scan(data, match_event_handler=handlers.get(kind, on_shape))
-        maybe += folding
-        if not sure and not maybe:
-            return []
-        events = sorted([(position, True) for position in sure] + [(position, False) for position in maybe])
-
-        exact: list[tuple[int, str]] = []  # (line number, line) that need the exact path
-        # Lines that may hold a token once normalised: with folding characters, with joins only.
-        normalise: tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]] = ([], [])
-        line_start, line_end, line_number, counted_to = -1, -1, 0, 0
-        needs_exact, flagged = False, False
-        for position, reason in [*events, (size, False)]:
-            if line_start <= position < line_end:
-                needs_exact = needs_exact or reason
-                continue
-            if flagged:
-                line = data[line_start:line_end]
-                if needs_exact:
-                    exact.append((line_number, line))
-                else:
-                    normalise[line_end - 1 not in folding].append((line_number, line))
-            if position >= size:
-                break
-            line_start = data.rfind(b"\n", 0, position) + 1
-            found_end = data.find(b"\n", position)
-            line_end = size if found_end < 0 else found_end
-            line_number += data.count(b"\n", counted_to, line_start)
-            counted_to = line_start
-            needs_exact, flagged = reason, True
-        # Folding is slow (a table lookup per character): only lines with a folding character
-        # need it; the others are upper-cased and joined.
-        folded, joined = normalise
-        if folded:
-            text = b"\n".join(line for _, line in folded).decode("utf-8", errors)
-            exact += self._holding_literals(folded, _encode(canonical(text)))
-        if joined:
-            text = b"\n".join(line for _, line in joined)
-            # Without separators in any literal, deleting every separator finds at least the
-            # literals that joining some of them (normalize's rule 2) could create.
-            squeezed = _without_separators(text) if self.plain_literals else _joined_upper(text)
-            exact += self._holding_literals(joined, squeezed)
+        UTF-8 and GB18030 (GBK) are read as they are; other encodings are transcoded first.
+        """
+        native = native_encoding(encoding)
+        if native is None:
+            data, native = data.decode(encoding, errors).encode("utf-8", "surrogatepass"), UTF8
         results: list[RecordMatch] = []
-        for number, line in sorted(exact):
-            results.extend(self.match_line(line.decode("utf-8", errors), number))
+        for number, start, end in self.candidate_lines(data, native):
+            results.extend(self.match_line(data[start:end].decode(native, errors), number))
         return results
 
-    def _holding_literals(self, lines: list[tuple[int, bytes]], normalised: bytes) -> list[tuple[int, bytes]]:
-        """The ``lines`` whose normalised forms (``normalised``, one per line) hold a token literal."""
-        line_starts = [0] + [found.end() for found in _NEWLINE.finditer(normalised)]
-        holding = {
-            bisect.bisect_right(line_starts, start) - 1 for _, start in self._literal_starts(normalised)
-        }
-        return [lines[index] for index in sorted(holding)]
+    def candidate_lines(self, data: bytes, encoding: str = UTF8) -> list[tuple[int, int, int]]:
+        """(line number, start, end) of the lines of ``data`` that may mention a decoy: every line
+        :meth:`match_line` finds something in, and few others. ``encoding``: UTF-8 or GB18030."""
+        return self.prefilter.candidate_lines(data, encoding)
+
+    def match_lines(self, document: LineSource) -> Iterator[tuple[Locatable, RecordMatch]]:
+        """Match a line document block by block: the first stage reads each block's raw bytes and
+        only the lines it flags become records; each result's ``line`` is relative to its record."""
+        for block in document.blocks():
+            lines = self.candidate_lines(block.data, block.encoding)
+            if block.forced:
+                lines = sorted(set(lines).union(block.forced))
+            if not lines:
+                continue
+            records = document.records(block, lines)
+            if any("\n" in record.text for record in records):
+                yield from self.match_chunks(records)
+                continue
+            # One line each, and flagged already: straight to the exact path.
+            for record in records:
+                for match in self.match_line(record.text):
+                    yield record, match
 
     def match_chunks(
         self, chunks: Iterable[Locatable], batch_chars: int = 1 << 20
@@ -558,21 +411,7 @@ class Matcher:
             line += chunk.text.count("\n") + 1
         for match in self.match_records("\n".join(chunk.text for chunk in batch)):
             index = bisect.bisect_right(first_lines, match.line) - 1
-            yield batch[index], replace(match, line=match.line - first_lines[index])
-
-
-def _joined_upper(data: bytes) -> bytes:
-    """``canonical`` of UTF-8 lines without characters that fold into digits, letters, separators
-    or token characters: nothing left to fold but ASCII case, so only upper-casing and joins."""
-    return _JOINED_SEPARATORS.sub(b"", data.upper())
-
-
-def _without_separators(data: bytes) -> bytes:
-    """UTF-8 ``data`` upper-cased, every separator character deleted."""
-    data = data.translate(None, _ASCII_SEPARATORS)
-    for separator in _OTHER_SEPARATORS:
-        data = data.replace(separator, b"")
-    return data.upper()
+            yield batch[index], match._replace(line=match.line - first_lines[index])
 
 
 def _touches(token_char_class: str, neighbour: str) -> str | None:
@@ -586,85 +425,8 @@ def _touches(token_char_class: str, neighbour: str) -> str | None:
     return None
 
 
-_NEWLINE = re.compile(b"\n")
-_ASCII_LETTER = re.compile(b"[A-Za-z]")
-_ASCII_SEPARATORS = "".join(sorted(char for char in SEPARATORS if char.isascii())).encode()
-_OTHER_SEPARATORS = tuple(sorted(char.encode() for char in SEPARATORS if not char.isascii()))
-_JOIN_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") | SEPARATORS
-# normalize's joins (rule 2) on UTF-8 bytes, for text whose separators need no folding.
-_JOINED_SEPARATORS = re.compile(
-    b"(?:(?<=[0-9]{3})|(?<=[A-Z]{2}))(?:"
-    + b"|".join(re.escape(char.encode()) for char in sorted(SEPARATORS))
-    + b"){1,3}(?=[0-9]{3})"
-)
-_PHONE_PREFIX_BYTES = 8
-
-
-def _reversed(data: bytes) -> bytes:
-    """``data[::-1]``, about half again as fast for big blocks."""
-    if len(data) < 4096:
-        return data[::-1]
-    return numpy.frombuffer(data, numpy.uint8)[::-1].tobytes()
-
-
-def _search_prefix(tokens: tuple[_Token, ...], encoded: bytes) -> int:
-    """How many leading bytes of a forward literal Hyperscan searches for.
-
-    Canary phones share their first digits (a few number ranges) and differ in the rest. A
-    literal database keys on the last bytes of each literal: with whole numbers every run of
-    digits in the text is a candidate, with the first eight digits only those that start like a
-    canary number, about three times as fast. The other literals are searched for whole.
-    """
-    if all(token.kind == "phone" for token in tokens) and len(encoded) > _PHONE_PREFIX_BYTES:
-        return _PHONE_PREFIX_BYTES
-    return len(encoded)
-
-
-def _loaded(blob: bytes) -> hyperscan.Database:
-    database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
-    database.scratch = hyperscan.Scratch(database)
-    return database
-
-
 def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
-
-
-def _scan_reversed(tokens: tuple[_Token, ...]) -> bool:
-    """Address markers share their endings (``…401室``), which slows Hyperscan's literal matcher
-    down to a crawl; their beginnings differ, so they are searched for backwards in reversed text."""
-    return any(token.kind == "address" for token in tokens)
-
-
-def _literal_db(entries: list[tuple[int, bytes]]) -> hyperscan.Database | None:
-    """A literal database over raw bytes: caseless, so text needs no upper-casing first (Hyperscan
-    folds ASCII letters only, like ``bytes.upper``; literals are upper-case already)."""
-    if not entries:
-        return None
-    expressions = [expression for _, expression in entries]
-    flags = [
-        hyperscan.HS_FLAG_CASELESS if _ASCII_LETTER.search(expression) else 0 for expression in expressions
-    ]
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=expressions,
-        ids=[ident for ident, _ in entries],
-        elements=len(expressions),
-        flags=flags,
-        literal=True,
-    )
-    return database
-
-
-def _pattern_db(pattern: bytes) -> hyperscan.Database:
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=[pattern],
-        ids=[0],
-        elements=1,
-        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE],
-    )
-    return database
 
 
 def _make_token(kind: Kind, text: str, ids: set[int]) -> _Token:
@@ -690,10 +452,18 @@ def _group(hits: list[Hit], line: str, line_number: int) -> list[RecordMatch]:
     """
     if not hits:
         return []
-    support: dict[int, int] = defaultdict(int)
-    for hit in hits:
-        for ident in hit.decoy_ids:
-            support[ident] += 1
+    if len(hits) == 1:
+        # One piece of evidence (the usual case): every decoy it fits gets the same result.
+        (hit,) = hits
+        if hit.weak:
+            return []  # weak evidence needs a second kind that agrees, see below
+        excerpt = _excerpt(line, hit.start, hit.end)
+        kinds = frozenset((hit.kind,))
+        return [
+            RecordMatch(ident, kinds, "strong", line_number, hit.start, hit.end, excerpt, hit.decoy_ids)
+            for ident in sorted(hit.decoy_ids)
+        ]
+    support = Counter(chain.from_iterable(hit.decoy_ids for hit in hits))
     evidence: dict[int, list[tuple[Hit, frozenset[int]]]] = defaultdict(list)
     for hit in hits:
         best = max(support[ident] for ident in hit.decoy_ids)

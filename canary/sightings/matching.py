@@ -26,6 +26,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from canary.campaigns.models import CampaignStatus, Decoy
 
 from . import matcher as matcher_module
+from . import normalize as normalize_module
+from . import prefilter as prefilter_module
 from .matcher import DecoyTokens, Matcher, RecordMatch
 
 log = logging.getLogger(__name__)
@@ -115,8 +117,10 @@ def _store_path(fingerprint: tuple) -> Path | None:
 @cache
 def _code_version() -> str:
     """What the stored form depends on besides the decoys: the matcher's code and its engine."""
-    source = hashlib.sha256(Path(matcher_module.__file__).read_bytes()).hexdigest()
-    return f"{source}:{hyperscan.__version__}:{platform.machine()}:{platform.python_version()}"
+    source = hashlib.sha256()
+    for module in (matcher_module, prefilter_module, normalize_module):
+        source.update(Path(module.__file__).read_bytes())
+    return f"{source.hexdigest()}:{hyperscan.__version__}:{platform.machine()}:{platform.python_version()}"
 
 
 def stored_matcher(fingerprint: tuple) -> bytes | None:

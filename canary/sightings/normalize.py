@@ -76,10 +76,26 @@ def folding_table() -> dict[str, str]:
     return table
 
 
+# ASCII and CJK unified ideographs: nearly every character of a Chinese dump, and none of them
+# folds except ASCII letters (upper-casing). Finding a character outside them is one fast search.
+_NOT_PLAIN = re.compile("[^\x00-\x7f\u4e00-\u9fff]")
+
+
 @cache
 def _length_changing() -> frozenset[str]:
     """Characters that fold into zero or several characters: only these shift offsets."""
     return frozenset(char for char, folded in folding_table().items() if len(folded) != 1)
+
+
+@cache
+def _changing() -> frozenset[str]:
+    """Non-ASCII characters that rule 1 changes."""
+    return frozenset(folding_table())
+
+
+def _holds_any(text: str, chars: frozenset[str]) -> bool:
+    found = _NOT_PLAIN.search(text)
+    return found is not None and not chars.isdisjoint(text[found.start() :])
 
 
 def folding_sources(targets: frozenset[str] | set[str]) -> list[str]:
@@ -127,7 +143,7 @@ class Normalized:
 def normalize(text: str) -> Normalized:
     """Apply rules 1 and 2 (see the module docstring) and keep the offset map."""
     origin: list[int] | None = None
-    if _length_changing().isdisjoint(text):
+    if not _holds_any(text, _length_changing()):
         folded = _fold_one_for_one(text)  # offsets unchanged
     else:
         pieces: list[str] = []
@@ -160,7 +176,7 @@ def normalize(text: str) -> Normalized:
 
 def canonical(text: str) -> str:
     """``normalize(text).text`` without the offset map, several times faster: for a quick look."""
-    folded = _fold_one_for_one(text) if _length_changing().isdisjoint(text) else _translate(text)
+    folded = _translate(text) if _holds_any(text, _length_changing()) else _fold_one_for_one(text)
     return _JOINED_SEPARATORS.sub("", folded)
 
 
@@ -168,7 +184,7 @@ def _fold_one_for_one(text: str) -> str:
     """Rule 1 for text whose characters each fold into exactly one character."""
     if text.isascii():
         return text.upper()
-    if _changing().isdisjoint(text):
+    if not _holds_any(text, _changing()):
         # bytes.upper() touches ASCII letters only, unlike str.upper() (which would turn ß into SS).
         return text.encode("utf-8", "surrogatepass").upper().decode("utf-8", "surrogatepass")
     return _translate(text)
@@ -197,11 +213,6 @@ def _folds_are_final() -> frozenset[int]:
     NFKC output is NFKC-normalised and upper-cased; kept as a guard for _translate)."""
     table = _translation()
     return frozenset(code for code, folded in table.items() if any(ord(char) in table for char in folded))
-
-
-@cache
-def _changing() -> frozenset[str]:
-    return frozenset(folding_table())
 
 
 def normalize_token(token: str) -> str:

@@ -20,19 +20,25 @@ from django.db import transaction
 
 from canary.attribution.signals import record_signal
 
-from .chunking import ByteRange, first_line, line_aligned_ranges, shift_location, splittable
+from .chunking import (
+    BIG_DOCUMENT_BYTES,
+    CHUNK_BYTES,
+    HEADED_FORMATS,
+    ByteRange,
+    first_line,
+    line_aligned_ranges,
+    splittable,
+)
+from .finding import find_in_part, find_matches
 from .matcher import RecordMatch
 from .matching import STRONG, WEAK, get_matcher
 from .models import Document, DocumentStatus, Sighting, SourceKind
-from .readers import ReaderError, detect_format, read_any
+from .readers import ReaderError, detect_format
 from .readers.text import detect_encoding
 from .services import read_bytes
 
 log = logging.getLogger(__name__)
 
-# Documents bigger than this are scanned in parallel parts of about CHUNK_BYTES each.
-BIG_DOCUMENT_BYTES = 32 << 20
-CHUNK_BYTES = 8 << 20
 _HEAD_BYTES = 256 * 1024
 _DEDUPE_KEY_MAX = 200
 
@@ -93,23 +99,20 @@ def scan_range(document_id: int, part: ByteRange) -> None:
     """Scan one line-aligned part of a big document; the last part to finish finishes the document."""
     document = Document.objects.get(pk=document_id)
     data = read_bytes(document, part.start, part.end)
-    line_shift = part.first_line - 1
-    if part.index > 0 and detect_format(_head(document), document.name) in ("csv", "tsv"):
+    header = b""
+    if part.index > 0 and detect_format(_head(document), document.name) in HEADED_FORMATS:
         with default_storage.open(document.file.name, "rb") as stream:
             header = first_line(stream)
-        data = header + data  # the header names the cells; it is line 1 of the part, so shift one less
-        line_shift -= 1
     error = ""
     try:
-        found = find_sightings(data, document.name, None)
+        located = find_in_part(get_matcher(), data, document.name, part.first_line, header)
+        found = [Found(location, match) for location, match in located]
     except ReaderError as reader_error:
         found, error = [], f"part {part.index + 1}: {reader_error}"
     except Exception as unexpected:
         log.exception("scanning part %s of document %s failed", part.index, document.pk)
         found, error = [], f"part {part.index + 1}: unexpected error while reading: {unexpected!r}"
-    save_sightings(
-        document, [Found(shift_location(f.location, document.name, line_shift), f.match) for f in found]
-    )
+    save_sightings(document, found)
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document_id)
         if part.index not in locked.chunks_finished:
@@ -127,10 +130,9 @@ def scan_range(document_id: int, part: ByteRange) -> None:
 
 def find_sightings(data: bytes, name: str, errors: list[ReaderError] | None) -> list[Found]:
     """Every (location, decoy match) in a document's bytes."""
-    matcher = get_matcher()
-    chunks = read_any(data, name, errors=errors)
     return [
-        Found(chunk.locate(match.line, match.start), match) for chunk, match in matcher.match_chunks(chunks)
+        Found(record.locate(match.line, match.start), match)
+        for record, match in find_matches(get_matcher(), data, name, errors=errors)
     ]
 
 

@@ -70,3 +70,12 @@ def test_han_detection_covers_common_and_extension_ideographs():
 )
 def test_the_quick_canonical_form_equals_the_full_normalisation(text):
     assert canonical(text) == normalize(text).text
+
+
+def test_chinese_text_with_a_folding_character_after_many_ideographs_is_still_folded():
+    # Plain lines (ASCII and CJK ideographs, which never fold) skip the character table; a
+    # full-width digit or a zero-width space anywhere after them must not be skipped with them.
+    text = "收件人地址" * 40 + "电话１３８\u200b００１３８０００"
+    assert normalize(text).text.endswith("电话13800138000")
+    assert canonical(text).endswith("电话13800138000")
+    assert normalize("张三丰 SF1234").text == "张三丰 SF1234"

@@ -9,16 +9,24 @@ import pytest
 from openpyxl import Workbook
 from reportlab.pdfgen.canvas import Canvas
 
+from canary.sightings.finding import find_matches
 from canary.sightings.readers import LimitExceeded, Limits, ReaderError, TextChunk, detect_format, read_any
 
 
 def located(matcher, data, name, **kwargs):
-    """(location, decoy, kinds) for every match, the way the pipeline will store sightings."""
-    chunks = read_any(data, name, **kwargs)
-    return [
-        (chunk.locate(m.line, m.start), m.decoy_id, tuple(sorted(m.kinds)))
-        for chunk, m in matcher.match_chunks(chunks)
+    """(location, decoy, kinds) for every match, the way the pipeline stores sightings; reading
+    every record first (``read_any``) gives the same."""
+    found = [
+        (record.locate(m.line, m.start), m.decoy_id, tuple(sorted(m.kinds)))
+        for record, m in find_matches(matcher, data, name, **kwargs)
     ]
+    again = {**kwargs, "errors": []} if "errors" in kwargs else kwargs
+    whole = [
+        (chunk.locate(m.line, m.start), m.decoy_id, tuple(sorted(m.kinds)))
+        for chunk, m in matcher.match_chunks(read_any(data, name, **again))
+    ]
+    assert sorted(found) == sorted(whole)
+    return found
 
 
 class GbkNamedInfo(zipfile.ZipInfo):
@@ -60,10 +68,11 @@ def test_plain_text_locates_matches_by_line(matcher):
 
 def test_plain_text_is_streamed_in_line_aligned_blocks():
     data = ("".join(f"第{i}行 文本\n" for i in range(5000))).encode()
-    chunks = list(read_any(data, "big.txt", limits=Limits(text_block_chars=4096)))
+    chunks = list(read_any(data, "big.txt", limits=Limits(line_block_bytes=4096)))
     assert len(chunks) > 5
-    assert all(not chunk.text.startswith("\n") for chunk in chunks)
+    assert all(not chunk.text.startswith("\n") and not chunk.text.endswith("\n") for chunk in chunks)
     assert chunks[1].first_line == chunks[0].text.count("\n") + 2
+    assert "".join(chunk.text + "\n" for chunk in chunks) == data.decode()
 
 
 def test_an_xlsx_row_is_one_record_located_by_cell(matcher):

@@ -1,9 +1,12 @@
 """File readers: any document in, located text chunks out. Pure: no Django.
 
-``read_any(data, name)`` picks a reader by magic bytes first and the file name second, and yields
-:class:`TextChunk` objects, one record per line, each able to say where it came from. Unreadable
-input raises :class:`ReaderError` with a message fit for the document's error field; input that
-would expand past :class:`Limits` raises :class:`LimitExceeded` (a ``ReaderError``).
+``read_parts(data, name)`` picks a reader by magic bytes first and the file name second, and
+yields the document's parts: :class:`TextChunk` objects, one record per line, each able to say
+where it came from, and for line-based dumps (plain text, CSV/TSV, JSON Lines, chat text) a
+:class:`LineDocument` that the matcher reads in place (see :mod:`.lines`). ``read_any`` yields
+chunks only. Unreadable input raises :class:`ReaderError` with a message fit for the document's
+error field; input that would expand past :class:`Limits` raises :class:`LimitExceeded` (a
+``ReaderError``).
 """
 
 from __future__ import annotations
@@ -12,20 +15,28 @@ from collections.abc import Iterator
 
 from canary.sightings.readers.archive import Budget, read_zip
 from canary.sightings.readers.base import LimitExceeded, Limits, ReaderError, TextChunk
-from canary.sightings.readers.chat import (
-    is_telegram_export,
-    looks_like_chat_text,
-    read_chat_text,
-    read_telegram,
-)
+from canary.sightings.readers.chat import is_telegram_export, looks_like_chat_text, read_telegram
 from canary.sightings.readers.html import read_html
 from canary.sightings.readers.image import read_image
-from canary.sightings.readers.jsonfile import parse_json, read_json, read_jsonl
+from canary.sightings.readers.jsonfile import parse_json, read_json
+from canary.sightings.readers.lines import LINE_FORMATS, LineDocument
 from canary.sightings.readers.pdf import read_pdf
-from canary.sightings.readers.text import detect_encoding, read_delimited, read_text
+from canary.sightings.readers.text import detect_encoding
 from canary.sightings.readers.xlsx import read_xlsx
 
-__all__ = ["LimitExceeded", "Limits", "ReaderError", "TextChunk", "detect_format", "read_any"]
+__all__ = [
+    "LimitExceeded",
+    "Limits",
+    "LineDocument",
+    "Part",
+    "ReaderError",
+    "TextChunk",
+    "detect_format",
+    "read_any",
+    "read_parts",
+]
+
+Part = TextChunk | LineDocument
 
 _IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 _IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp")
@@ -57,10 +68,10 @@ def detect_format(data: bytes, name: str) -> str:
     return "text"
 
 
-def read_any(
+def read_parts(
     data: bytes, name: str, limits: Limits | None = None, errors: list[ReaderError] | None = None
-) -> Iterator[TextChunk]:
-    """Every text chunk of the document ``data`` called ``name``.
+) -> Iterator[Part]:
+    """Every part of the document ``data`` called ``name``: text chunks and line documents.
 
     With an ``errors`` list, an unreadable archive member is recorded there and reading goes on;
     without one, it raises. Limit violations always raise.
@@ -68,9 +79,20 @@ def read_any(
     return _read(data, name, limits or Limits(), 0, Budget(), errors)
 
 
+def read_any(
+    data: bytes, name: str, limits: Limits | None = None, errors: list[ReaderError] | None = None
+) -> Iterator[TextChunk]:
+    """Every text chunk of the document ``data`` called ``name`` (line documents read whole)."""
+    for part in read_parts(data, name, limits, errors):
+        if isinstance(part, LineDocument):
+            yield from part.chunks()
+        else:
+            yield part
+
+
 def _read(
     data: bytes, name: str, limits: Limits, depth: int, budget: Budget, errors: list[ReaderError] | None
-) -> Iterator[TextChunk]:
+) -> Iterator[Part]:
     kind = detect_format(data, name)
     if kind == "zip":
         return read_zip(data, name, limits, depth, budget, errors, _read)
@@ -80,17 +102,12 @@ def _read(
             return read_telegram(document, name, limits)
         return read_json(data, name, limits, document)
     if kind == "text" and looks_like_chat_text(_head_text(data)):
-        return read_chat_text(data, name, limits)
-    reader = {
-        "xlsx": read_xlsx,
-        "pdf": read_pdf,
-        "image": read_image,
-        "jsonl": read_jsonl,
-        "html": read_html,
-        "csv": read_delimited,
-        "tsv": lambda data, name, limits: read_delimited(data, name, limits, "\t"),
-        "text": read_text,
-    }[kind]
+        kind = "chat"
+    if kind in LINE_FORMATS:
+        document = LineDocument(name, data, kind, limits)
+        document.encoding  # noqa: B018 - undecodable bytes fail here, inside an archive member's reading
+        return iter([document])
+    reader = {"xlsx": read_xlsx, "pdf": read_pdf, "image": read_image, "html": read_html}[kind]
     return reader(data, name, limits)
 
 

@@ -6,10 +6,16 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from canary.sightings.readers.base import LimitExceeded, Limits, ReaderError, TextChunk
 
-ReadFn = Callable[[bytes, str, Limits, int, "Budget", "list[ReaderError] | None"], Iterator[TextChunk]]
+if TYPE_CHECKING:
+    from canary.sightings.readers.lines import LineDocument
+
+ReadFn = Callable[
+    [bytes, str, Limits, int, "Budget", "list[ReaderError] | None"], Iterator["TextChunk | LineDocument"]
+]
 _UTF8_NAMES = 0x800
 
 
@@ -43,7 +49,7 @@ def read_zip(
     budget: Budget,
     errors: list[ReaderError] | None,
     read_member: ReadFn,
-) -> Iterator[TextChunk]:
+) -> Iterator[TextChunk | LineDocument]:
     if depth > limits.max_depth:
         raise LimitExceeded(f"{name}: archives nested deeper than {limits.max_depth} levels")
     try:

@@ -27,7 +27,10 @@ class Limits:
     max_member_bytes: int = 1 << 30
     max_image_pixels: int = 40_000_000
     ocr: bool = True
-    text_block_chars: int = 1 << 20  # plain text is yielded in line-aligned blocks about this big
+    text_block_chars: int = 1 << 20  # HTML text is yielded in line-aligned blocks about this big
+    # Line-based dumps go to the matcher in blocks about this big: small enough for the processor's
+    # caches, which the matcher's several passes over a block then hit.
+    line_block_bytes: int = 4 << 20
 
 
 @dataclass(frozen=True)

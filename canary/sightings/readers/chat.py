@@ -10,11 +10,10 @@ import re
 from collections.abc import Iterator
 
 from canary.sightings.readers.base import Limits, TextChunk
-from canary.sightings.readers.text import detect_encoding, iter_decoded, iter_line_blocks
 
 _DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?"
 # QQ: "2024-05-01 10:20:30 张三(12345)"; WeChat exporters also write "张三 2024-05-01 10:20:30".
-_HEADER = re.compile(rf"^\s*(?:({_DATE})\s+(\S.*?)|(\S.*?)\s+({_DATE}))\s*$")
+HEADER = re.compile(rf"^\s*(?:({_DATE})\s+(\S.*?)|(\S.*?)\s+({_DATE}))\s*$")
 _QQ_TITLE = "消息记录"
 
 
@@ -50,24 +49,5 @@ def _telegram_text(value: object) -> str:
 
 def looks_like_chat_text(head: str) -> bool:
     lines = [line for line in head.splitlines() if line.strip()][:60]
-    headers = sum(1 for line in lines if _HEADER.match(line))
+    headers = sum(1 for line in lines if HEADER.match(line))
     return _QQ_TITLE in head[:200] or headers >= 2
-
-
-def read_chat_text(data: bytes, name: str, limits: Limits) -> Iterator[TextChunk]:
-    encoding = detect_encoding(data)
-    message: list[str] = []
-    started_at = 0
-    for first_line, block in iter_line_blocks(iter_decoded(data, encoding), limits.text_block_chars):
-        for index, raw in enumerate(block.split("\n")):
-            line = raw.strip()
-            if _HEADER.match(line):
-                if message:
-                    yield TextChunk(" ".join(message), f"{name} line {started_at}")
-                message, started_at = [line], first_line + index
-            elif line and not line.startswith("====="):
-                if not message:
-                    started_at = first_line + index
-                message.append(line)
-    if message:
-        yield TextChunk(" ".join(message), f"{name} line {started_at}")

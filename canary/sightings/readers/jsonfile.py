@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 
 from canary.sightings.readers.base import Limits, ReaderError, TextChunk
-from canary.sightings.readers.text import detect_encoding, iter_decoded, iter_line_blocks
+from canary.sightings.readers.text import detect_encoding
 
 
 def parse_json(data: bytes, name: str) -> object:
@@ -20,22 +20,6 @@ def read_json(data: bytes, name: str, limits: Limits, document: object = None) -
     document = parse_json(data, name) if document is None else document
     for path, text in records(document, "$"):
         yield TextChunk(text, f"{name} {path}")
-
-
-def read_jsonl(data: bytes, name: str, limits: Limits) -> Iterator[TextChunk]:
-    encoding = detect_encoding(data)
-    for first_line, block in iter_line_blocks(iter_decoded(data, encoding), limits.text_block_chars):
-        for index, line in enumerate(block.split("\n")):
-            if not line.strip():
-                continue
-            where = f"{name} line {first_line + index}"
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError:
-                yield TextChunk(line, where)  # a broken line is still text worth matching
-                continue
-            for path, text in records(value, "$"):
-                yield TextChunk(text, where if path == "$" else f"{where} {path}")
 
 
 def records(node: object, path: str) -> Iterator[tuple[str, str]]:

@@ -1,15 +1,14 @@
-"""Plain text and CSV/TSV in any common Chinese encoding, streamed in line-aligned blocks."""
+"""Text in any common Chinese encoding: detection, streamed decoding, CSV rows as records."""
 
 from __future__ import annotations
 
 import codecs
-import csv
 from collections.abc import Iterator
 
 from charset_normalizer import from_bytes
 
 from canary.sightings.normalize import is_han
-from canary.sightings.readers.base import Limits, ReaderError, TextChunk
+from canary.sightings.readers.base import ReaderError, TextChunk
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -105,49 +104,14 @@ def iter_line_blocks(pieces: Iterator[str], block_chars: int) -> Iterator[tuple[
         yield line, pending
 
 
-def read_text(data: bytes, name: str, limits: Limits) -> Iterator[TextChunk]:
-    encoding = detect_encoding(data)
-    for first_line, block in iter_line_blocks(iter_decoded(data, encoding), limits.text_block_chars):
-        yield TextChunk(block.replace("\r", ""), name, first_line=first_line)
-
-
-def read_delimited(
-    data: bytes, name: str, limits: Limits, delimiter: str | None = None
-) -> Iterator[TextChunk]:
-    """CSV/TSV rows: one chunk per row, cells named by the header row (``orders.csv line 7 [收件人]``)."""
-    encoding = detect_encoding(data)
-    lines = (
-        line
-        for _, block in iter_line_blocks(iter_decoded(data, encoding), limits.text_block_chars)
-        for line in (block + "\n").splitlines(keepends=True)
-    )
-    first = next(lines, "")
-    if delimiter is None:
-        delimiter = _guess_delimiter(first)
-    reader = csv.reader(_chain(first, lines), delimiter=delimiter)
-    header: list[str] = []
-    try:
-        for row in reader:
-            if not any(cell.strip() for cell in row):
-                continue
-            if not header:
-                header = [cell.strip() for cell in row]
-            yield _row_chunk(row, header, f"{name} line {reader.line_num}")
-    except csv.Error as error:
-        raise ReaderError(f"{name}: malformed delimited text near line {reader.line_num}: {error}") from error
-
-
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
-
-
-def _guess_delimiter(first_line: str) -> str:
+def guess_delimiter(first_line: str) -> str:
+    """The CSV delimiter that the header row uses most."""
     counts = {delimiter: first_line.count(delimiter) for delimiter in (",", "\t", ";", "|")}
     return max(counts, key=lambda delimiter: counts[delimiter]) if any(counts.values()) else ","
 
 
-def _row_chunk(row: list[str], header: list[str], location: str) -> TextChunk:
+def row_chunk(row: list[str], header: list[str], location: str) -> TextChunk:
+    """One table row as one record; ``locate`` names the cell by the header row."""
     cells: list[tuple[int, str]] = []
     parts: list[str] = []
     offset = 0

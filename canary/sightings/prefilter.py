@@ -1,0 +1,435 @@
+"""The matcher's first stage: which lines of a block may hold a decoy token. Pure: no Django.
+
+A big dump is mostly records that hold no token. This stage finds the few lines that may, by running
+Hyperscan databases over the raw bytes in the document's own encoding — UTF-8, or GB18030 (which
+reads GBK and GB2312) so that a GBK dump is never transcoded, which would cost as much as the scan:
+
+* token literals, caseless (ASCII only, like ``bytes.upper``). Address markers are searched backwards
+  in reversed bytes: they share their endings (``…401室``), which slows Hyperscan's literal matcher
+  to a crawl, while their beginnings differ. Canary phones and waybill numbers from a reserved block
+  are searched by their first eight characters, which few other numbers in a dump share; the rest is
+  compared when the prefix is found (a literal database filters on each literal's last bytes, and
+  the last digits of numbers are what every other number in the dump has too);
+* *shapes*: separators between digit groups (``138 0013 8000``), a character that folds into a
+  token character (full-width digits, zero-width spaces), and masked phones whose key (first three +
+  last four digits) belongs to a decoy. Each shape ends in ``[^\\n]*$`` (multi-line): Hyperscan
+  reports a pattern once per end offset, so a line costs one event at its end, however many
+  full-width digits it holds.
+
+Lines with a token literal or a decoy's masked phone go to the exact path. Lines with only a shape
+are normalised first (folded, or only upper-cased and joined) and go on only when a literal shows up.
+The answer is a superset of what the exact path finds — nothing depends on digit boundaries here —
+and the property tests hold it to that.
+
+Bytes that are not valid in the encoding cannot hide a token: the exact path decodes with
+replacement characters, which match nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import hyperscan
+import numpy
+
+from canary.sightings.normalize import MASK_CHARS, SEPARATORS, canonical, folds_to_one_of
+
+UTF8 = "utf-8"
+GB18030 = "gb18030"
+# Encodings the first stage reads natively; text in any other is transcoded to UTF-8 first.
+NATIVE_ENCODINGS = frozenset({UTF8, GB18030})
+_ALIASES = {
+    "utf_8": UTF8,
+    "utf8": UTF8,
+    "utf_8_sig": UTF8,
+    "gbk": GB18030,
+    "gb2312": GB18030,
+    "cp936": GB18030,
+}
+
+# Characters searched for at most, for a number found by its beginning (see the module docstring).
+NUMBER_PREFIX = 8
+# Waybill numbers are searched by prefix only when this many or more share each prefix on average:
+# decoys from a reserved block share one; numbers spread over a carrier's whole range share none.
+_WAYBILLS_PER_PREFIX = 16
+
+# The shapes, by database id: digit groups and separators, a folding character, a decoy's masked phone.
+SHAPE_JOIN, SHAPE_FOLD, SHAPE_MASKED = 0, 1, 2
+
+_ASCII_LETTER = re.compile(b"[A-Za-z]")
+# Field punctuation of CSV, TSV and JSON: a record's text has its cells joined by tabs where the
+# raw line has ``","``, so in raw lines the first stage takes these for separators too.
+FIELD_PUNCTUATION = frozenset(',;|"\r')
+_ASCII_SEPARATORS = "".join(sorted(c for c in SEPARATORS | FIELD_PUNCTUATION if c.isascii())).encode()
+_OTHER_SEPARATORS = tuple(sorted(char.encode() for char in SEPARATORS if not char.isascii()))
+_NEWLINE = re.compile(b"\n")
+_LETTER_BEFORE_DIGIT = re.compile("([A-Z])(?=[0-9])")
+# The longest separator run the join and masked-phone shapes allow: three in a record (normalize's
+# rule 2) and, in a raw CSV or JSON line, a quote, a delimiter and a quote at each cell edge.
+MAX_SEPARATOR_RUN = 12
+# In GB18030 a character's second byte may look like the first byte of another, so a multi-byte
+# pattern also matches across two characters: folding triggers would flag most lines of a Chinese
+# dump. Anchored after an ASCII byte (or a line start) and whole characters, they match only
+# where a character starts. UTF-8 needs no such anchor: no continuation byte starts a character.
+_GB18030_CHARACTER = rb"(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]|[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39])"
+_ALIGNED = {GB18030: rb"(?:^|[\x00-\x7f])" + _GB18030_CHARACTER + b"*"}
+
+
+def native_encoding(encoding: str) -> str | None:
+    """The name the first stage reads ``encoding`` under, or None when it must be transcoded."""
+    name = encoding.lower().replace("-", "_")
+    name = _ALIASES.get(name, name.replace("_", "-"))
+    return name if name in NATIVE_ENCODINGS else None
+
+
+@dataclass(frozen=True)
+class Literal:
+    """How the first stage looks for one token literal (canonical spelling, upper-case)."""
+
+    text: str
+    reverse: bool = False  # searched backwards, in reversed bytes
+    prefix: int = 0  # characters searched for; 0 means the whole literal
+
+
+def plan_literals(literals: list[tuple[str, frozenset[str]]]) -> list[Literal]:
+    """Search plans for ``(text, kinds)`` literals (see the module docstring for the reasons)."""
+    waybills = [text for text, kinds in literals if kinds == {"waybill"} and _is_number(text)]
+    prefixes = {text[:NUMBER_PREFIX] for text in waybills}
+    waybills_by_prefix = len(waybills) >= _WAYBILLS_PER_PREFIX * len(prefixes)
+    plans = []
+    for text, kinds in literals:
+        by_prefix = _is_number(text) and (kinds == {"phone"} or (kinds == {"waybill"} and waybills_by_prefix))
+        plans.append(Literal(text, reverse="address" in kinds, prefix=NUMBER_PREFIX if by_prefix else 0))
+    return plans
+
+
+def _is_number(text: str) -> bool:
+    return len(text) > NUMBER_PREFIX and text.isascii() and text.isalnum()
+
+
+class _Stage:
+    """The compiled databases for one byte encoding.
+
+    Literals searched by prefix share one database entry per distinct prefix (decoys from a
+    reserved block all share theirs); its id is past the literal indices and names the literals
+    that start with it.
+    """
+
+    def __init__(self, encoding: str, plans: list[Literal], shapes: dict[int, bytes]) -> None:
+        self.encoding = encoding
+        forward: list[tuple[int, bytes]] = []
+        reverse: list[tuple[int, bytes]] = []
+        prefixes: dict[bytes, dict[bytes, int]] = defaultdict(dict)
+        for index, plan in enumerate(plans):
+            encoded = plan.text.encode(encoding, "surrogatepass" if encoding == UTF8 else "strict")
+            if plan.reverse:
+                reverse.append((index, encoded[::-1]))
+            elif plan.prefix:
+                prefixes[encoded[: plan.prefix]][encoded] = index
+            else:
+                forward.append((index, encoded))
+        self.first_prefix = len(plans)
+        # By prefix id: the lengths of the literals that start with it, and those literals.
+        self.prefixed: list[tuple[tuple[int, ...], dict[bytes, int]]] = []
+        for prefix, wholes in sorted(prefixes.items()):
+            forward.append((self.first_prefix + len(self.prefixed), prefix))
+            self.prefixed.append((tuple(sorted({len(whole) for whole in wholes})), wholes))
+        self.forward = _literal_db(forward)
+        self.reverse = _literal_db(reverse)
+        # One database per shape: Hyperscan runs each alone about twice as fast as all together.
+        self.shapes = {ident: _pattern_db(pattern) for ident, pattern in shapes.items()}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for key in ("forward", "reverse"):
+            state[key] = None if state[key] is None else hyperscan.dumpb(state[key])
+        state["shapes"] = {ident: hyperscan.dumpb(db) for ident, db in state["shapes"].items()}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for key in ("forward", "reverse"):
+            if state[key] is not None:
+                state[key] = _loaded(state[key])
+        state["shapes"] = {ident: _loaded(blob) for ident, blob in state["shapes"].items()}
+        self.__dict__.update(state)
+
+    def prefixed_literals(self, ident: int, data: bytes, end: int) -> Iterator[tuple[int, int]]:
+        """(literal index, start) of the literals whose prefix ``ident`` was reported as ending at
+        ``end`` in ``data`` and whose rest follows (compared upper-cased)."""
+        lengths, wholes = self.prefixed[ident - self.first_prefix]
+        start = end - NUMBER_PREFIX
+        for length in lengths:
+            index = wholes.get(data[start : start + length].upper())
+            if index is not None:
+                yield index, start
+
+
+class Prefilter:
+    """Compiled first stage. Not thread-safe (Hyperscan scratch space); it pickles."""
+
+    def __init__(
+        self,
+        plans: list[Literal],
+        triggers: list[str],
+        masked_keys: Iterable[str],
+        plain_literals: bool,
+    ) -> None:
+        self.lengths = [len(plan.text.encode("utf-8", "surrogatepass")) for plan in plans]
+        # Without separators in any literal, deleting every separator finds at least the literals
+        # that joining some of them (normalize's rule 2) could create.
+        self.plain_literals = plain_literals
+        keys = sorted(key for key in masked_keys if len(key) == 7 and key.isdigit())
+        letters = "".join(sorted(_letters_before_digits(plan.text for plan in plans)))
+        self.stages = {
+            encoding: _Stage(encoding, plans, _shape_patterns(triggers, keys, letters, encoding))
+            for encoding in sorted(NATIVE_ENCODINGS)
+        }
+
+    # -- literals in normalised text (the exact path) ----------------------------------------------
+
+    def literal_starts(self, data: bytes) -> list[tuple[int, int]]:
+        """(literal index, byte offset) of every token literal in upper-cased UTF-8 ``data``."""
+        stage = self.stages[UTF8]
+        found: list[tuple[int, int]] = []
+        size = len(data)
+        lengths, first_prefix = self.lengths, stage.first_prefix
+
+        def forward(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            if ident < first_prefix:
+                found.append((ident, end - lengths[ident]))
+            else:
+                found.extend(stage.prefixed_literals(ident, data, end))
+
+        def reverse(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            found.append((ident, size - end))
+
+        if stage.forward is not None:
+            stage.forward.scan(data, match_event_handler=forward)
+        if stage.reverse is not None:
+            stage.reverse.scan(reversed_bytes(data), match_event_handler=reverse)
+        return found
+
+    # -- lines of a block --------------------------------------------------------------------------
+
+    def candidate_lines(self, data: bytes, encoding: str = UTF8) -> list[tuple[int, int, int]]:
+        """(line number, start, end) of every line of ``data`` that may hold a token, in order.
+
+        Line numbers count from 0; ``start``/``end`` are byte offsets of the line without its
+        newline. ``encoding`` must be one of :data:`NATIVE_ENCODINGS`.
+        """
+        stage = self.stages[encoding]
+        size = len(data)
+        first_prefix = stage.first_prefix
+        # Byte positions inside lines that need a look. ``sure``: a token literal or a decoy's
+        # masked phone — the exact path. ``maybe``: a shape only — normalised first.
+        sure: list[int] = []
+        maybe: list[int] = []
+        folding: set[int] = set()  # the maybe lines with a folding character (by their last byte)
+
+        def on_literal(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            # A literal spelled otherwise after its prefix is left to the fold and join shapes.
+            if ident < first_prefix or any(stage.prefixed_literals(ident, data, end)):
+                sure.append(end - 1)
+
+        def on_reversed(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            sure.append(size - end)
+
+        # The shapes run to the end of the line: ``end - 1`` is the line's last byte.
+        def on_masked(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            sure.append(end - 1)
+
+        def on_fold(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            folding.add(end - 1)
+
+        def on_join(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            maybe.append(end - 1)
+
+        if stage.forward is not None:
+            stage.forward.scan(data, match_event_handler=on_literal)
+        if stage.reverse is not None:
+            stage.reverse.scan(reversed_bytes(data), match_event_handler=on_reversed)
+        handlers = {SHAPE_JOIN: on_join, SHAPE_FOLD: on_fold, SHAPE_MASKED: on_masked}
+        for ident, database in stage.shapes.items():
+            database.scan(data, match_event_handler=handlers[ident])
+        maybe += folding
+        if not sure and not maybe:
+            return []
+        events = sorted([(position, True) for position in sure] + [(position, False) for position in maybe])
+
+        exact: list[tuple[int, int, int]] = []
+        # Lines that may hold a token once normalised: with folding characters, with joins only.
+        folded: list[tuple[int, int, int]] = []
+        joined: list[tuple[int, int, int]] = []
+        line_start, line_end, line_number, counted_to = -1, -1, 0, 0
+        needs_exact, flagged = False, False
+        for position, reason in [*events, (size, False)]:
+            if line_start <= position < line_end:
+                needs_exact = needs_exact or reason
+                continue
+            if flagged:
+                line = (line_number, line_start, line_end)
+                if needs_exact:
+                    exact.append(line)
+                elif line_end - 1 in folding:
+                    folded.append(line)
+                else:
+                    joined.append(line)
+            if position >= size:
+                break
+            line_start = data.rfind(b"\n", 0, position) + 1
+            found_end = data.find(b"\n", position)
+            line_end = size if found_end < 0 else found_end
+            line_number += data.count(b"\n", counted_to, line_start)
+            counted_to = line_start
+            needs_exact, flagged = reason, True
+        if not self.plain_literals:
+            # A literal with a separator in it: deleting separators could hide it; read them all.
+            return sorted(exact + folded + joined)
+        # Folding is slow (a table lookup per character): only lines with a folding character need
+        # it; the others are upper-cased. Then every separator goes, which finds at least the
+        # literals that joining some of them (normalize's rule 2) could create.
+        if folded:
+            text = canonical(_decoded(data, folded, encoding)).encode("utf-8", "surrogatepass")
+            exact += self._holding_literals(folded, _without_separators(text))
+        if joined:
+            if encoding == UTF8:
+                lines = b"\n".join(data[start:end] for _, start, end in joined)
+            else:
+                lines = _decoded(data, joined, encoding).encode("utf-8", "surrogatepass")
+            exact += self._holding_literals(joined, _without_separators(lines))
+        exact.sort()
+        return exact
+
+    def _holding_literals(
+        self, lines: list[tuple[int, int, int]], normalised: bytes
+    ) -> list[tuple[int, int, int]]:
+        """The ``lines`` whose normalised forms (``normalised``, one per line) hold a token literal."""
+        line_starts = [0] + [found.end() for found in _NEWLINE.finditer(normalised)]
+        holding = {
+            bisect.bisect_right(line_starts, start) - 1 for _, start in self.literal_starts(normalised)
+        }
+        return [lines[index] for index in sorted(holding)]
+
+
+def _letters_before_digits(literals: Iterable[str]) -> set[str]:
+    """Upper-case letters that some literal has right before a digit."""
+    return {match.group(1) for text in literals for match in _LETTER_BEFORE_DIGIT.finditer(text)}
+
+
+def _decoded(data: bytes, lines: list[tuple[int, int, int]], encoding: str) -> str:
+    return b"\n".join(data[start:end] for _, start, end in lines).decode(
+        encoding, "surrogatepass" if encoding == UTF8 else "replace"
+    )
+
+
+def _without_separators(data: bytes) -> bytes:
+    """UTF-8 ``data`` upper-cased, every separator and field punctuation character deleted."""
+    data = data.translate(None, _ASCII_SEPARATORS)
+    for separator in _OTHER_SEPARATORS:
+        data = data.replace(separator, b"")
+    return data.upper()
+
+
+def reversed_bytes(data: bytes) -> bytes:
+    """``data[::-1]``, several times as fast for big blocks."""
+    if len(data) < 4096:
+        return data[::-1]
+    return numpy.frombuffer(data, numpy.uint8)[::-1].tobytes()
+
+
+# -- compiling ---------------------------------------------------------------------------------------
+
+
+def _alternation(chars: Iterable[str], encoding: str) -> bytes:
+    """A Hyperscan byte-level alternation matching any one of ``chars`` in ``encoding``.
+
+    Characters that differ in their last byte only share a branch (``\\xef\\xbc[\\x90-\\x99]``
+    for the full-width digits in UTF-8), which keeps the pattern within Hyperscan's length limit.
+    """
+    by_lead: dict[bytes, set[int]] = defaultdict(set)
+    for char in chars:
+        try:
+            encoded = char.encode(encoding)
+        except UnicodeEncodeError:
+            continue  # a character the encoding cannot write cannot be in text written in it
+        by_lead[encoded[:-1]].add(encoded[-1])
+    parts = [
+        "".join(f"\\x{b:02x}" for b in lead) + "[" + "".join(f"\\x{b:02x}" for b in sorted(last)) + "]"
+        for lead, last in sorted(by_lead.items())
+    ]
+    return ("(?:" + "|".join(parts) + ")").encode()
+
+
+def _shape_patterns(
+    triggers: list[str], masked_keys: list[str], letters: str, encoding: str
+) -> dict[int, bytes]:
+    """Patterns for lines that may hide a token behind a spelling, one report per line.
+
+    Compiled caseless, so they run on the raw bytes (``[A-Z]`` also matches ``a-z``, as on
+    upper-cased text). Separator runs hold field punctuation and may be longer than normalize's
+    joins allow (up to :data:`MAX_SEPARATOR_RUN`): a raw CSV or JSON line has a few more such
+    characters around cell edges than its records (``readers.lines``). Joins after letters matter
+    only before the ``letters`` that come right before a digit in some literal (``SF 1234…``),
+    not after every word (``50ml 2024``).
+    """
+    sep = _alternation(folds_to_one_of(SEPARATORS) + sorted(FIELD_PUNCTUATION), encoding)
+    mask = _alternation(folds_to_one_of(MASK_CHARS), encoding)
+    run = b"{1,%d}" % MAX_SEPARATOR_RUN
+    before = b"[0-9]{3}" + (b"|[A-Z][" + re.escape(letters.encode()) + b"]" if letters else b"")
+    patterns = {SHAPE_JOIN: b"(?:" + before + b")" + sep + run + b"[0-9]{3}"}
+    if triggers:
+        patterns[SHAPE_FOLD] = _ALIGNED.get(encoding, b"") + _alternation(triggers, encoding)
+    # Masked phones whose key (first three + last four digits) belongs to a decoy; other masked
+    # phones are weak evidence for nobody.
+    by_head: dict[bytes, list[bytes]] = defaultdict(list)
+    for key in masked_keys:
+        by_head[key[:3].encode()].append(key[3:].encode())
+    if by_head:
+        gap = sep + b"{0,%d}" % MAX_SEPARATOR_RUN
+        masked = (
+            head + gap + mask + b"{4}" + gap + b"(?:" + b"|".join(sorted(tails)) + b")"
+            for head, tails in sorted(by_head.items())
+        )
+        patterns[SHAPE_MASKED] = b"(?:" + b"|".join(masked) + b")"
+    return {ident: pattern + rb"[^\n]*$" for ident, pattern in patterns.items()}
+
+
+def _literal_db(entries: list[tuple[int, bytes]]) -> hyperscan.Database | None:
+    """A literal database over raw bytes: caseless, so text needs no upper-casing first (Hyperscan
+    folds ASCII letters only, like ``bytes.upper``; literals are upper-case already)."""
+    if not entries:
+        return None
+    expressions = [expression for _, expression in entries]
+    flags = [
+        hyperscan.HS_FLAG_CASELESS if _ASCII_LETTER.search(expression) else 0 for expression in expressions
+    ]
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=expressions,
+        ids=[ident for ident, _ in entries],
+        elements=len(expressions),
+        flags=flags,
+        literal=True,
+    )
+    return database
+
+
+def _pattern_db(pattern: bytes) -> hyperscan.Database:
+    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    database.compile(
+        expressions=[pattern],
+        ids=[0],
+        elements=1,
+        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE],
+    )
+    return database
+
+
+def _loaded(blob: bytes) -> hyperscan.Database:
+    database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+    database.scratch = hyperscan.Scratch(database)
+    return database
