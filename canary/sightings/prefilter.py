@@ -17,9 +17,13 @@ reads GBK and GB2312) so that a GBK dump is never transcoded, which would cost a
   full-width digits it holds.
 
 Lines with a token literal or a decoy's masked phone go to the exact path. Lines with only a shape
-are normalised first (folded, or only upper-cased and joined) and go on only when a literal shows up.
-The answer is a superset of what the exact path finds — nothing depends on digit boundaries here —
-and the property tests hold it to that.
+are folded (those with a folding character), upper-cased and stripped of every separator, and go
+on only when a literal shows up. The answer is a superset of what the exact path finds — nothing
+here depends on digit boundaries, and deleting every separator makes at least the joins that
+normalisation makes — and the property tests hold it to that.
+
+Field punctuation (``,`` ``;`` ``|`` ``"``) counts as a separator here: a line of a CSV or JSON
+dump is read raw, while its records join their cells with tabs (``readers.lines``).
 
 Bytes that are not valid in the encoding cannot hide a token: the exact path decodes with
 replacement characters, which match nothing.
@@ -36,7 +40,7 @@ from dataclasses import dataclass
 import hyperscan
 import numpy
 
-from canary.sightings.normalize import MASK_CHARS, SEPARATORS, canonical, folds_to_one_of
+from canary.sightings.normalize import MASK_CHARS, SEPARATORS, fold, folds_to_one_of
 
 UTF8 = "utf-8"
 GB18030 = "gb18030"
@@ -73,10 +77,11 @@ _LETTER_BEFORE_DIGIT = re.compile("([A-Z])(?=[0-9])")
 MAX_SEPARATOR_RUN = 12
 # In GB18030 a character's second byte may look like the first byte of another, so a multi-byte
 # pattern also matches across two characters: folding triggers would flag most lines of a Chinese
-# dump. Anchored after an ASCII byte (or a line start) and whole characters, they match only
-# where a character starts. UTF-8 needs no such anchor: no continuation byte starts a character.
+# dump. Anchored after an ASCII byte, a byte no character starts with, or a line start, and then
+# whole characters, they match only where a character starts. UTF-8 needs no such anchor: no
+# continuation byte starts a character.
 _GB18030_CHARACTER = rb"(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]|[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39])"
-_ALIGNED = {GB18030: rb"(?:^|[\x00-\x7f])" + _GB18030_CHARACTER + b"*"}
+_ALIGNED = {GB18030: rb"(?:^|[\x00-\x80\xff])" + _GB18030_CHARACTER + b"*"}
 
 
 def native_encoding(encoding: str) -> str | None:
@@ -293,7 +298,7 @@ class Prefilter:
         # it; the others are upper-cased. Then every separator goes, which finds at least the
         # literals that joining some of them (normalize's rule 2) could create.
         if folded:
-            text = canonical(_decoded(data, folded, encoding)).encode("utf-8", "surrogatepass")
+            text = fold(_decoded(data, folded, encoding)).encode("utf-8", "surrogatepass")
             exact += self._holding_literals(folded, _without_separators(text))
         if joined:
             if encoding == UTF8:

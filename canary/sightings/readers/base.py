@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from operator import itemgetter
 
 
 class ReaderError(Exception):
@@ -54,7 +55,6 @@ class TextChunk:
         if self.first_line is not None:
             where = f"{where} line {self.first_line + line}"
         if self.cells:
-            starts = [start for start, _ in self.cells]
-            index = max(0, bisect.bisect_right(starts, offset) - 1)
+            index = max(0, bisect.bisect_right(self.cells, offset, key=itemgetter(0)) - 1)
             where = f"{where}{self.cells[index][1]}"
         return where

@@ -61,7 +61,7 @@ class LineBlock:
     forced: tuple[tuple[int, int, int], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LineDocument:
     """A line-based document; see the module docstring."""
 
@@ -128,10 +128,11 @@ class LineDocument:
             cut = data.find(b"\n", start + self.limits.line_block_bytes)
             if cut >= 0 and self.format == "chat":
                 cut = self._message_start(data, cut)
-            end = cut if cut >= 0 else size - 1 if data.endswith(b"\n") else size
-            yield line, data[start:end]
-            line += data.count(b"\n", start, end) + 1
-            start = end + 1
+            if cut < 0:  # the last block, without the document's final newline
+                cut = size - 1 if data.endswith(b"\n") else size
+            yield line, data[start:cut]
+            line += data.count(b"\n", start, cut) + 1
+            start = cut + 1
 
     def _message_start(self, data: bytes, cut: int) -> int:
         """A newline near ``cut`` before which a chat message ends, so no message is cut in two."""

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 
 from charset_normalizer import from_bytes
 
-from canary.sightings.normalize import is_han
 from canary.sightings.readers.base import ReaderError, TextChunk
 
 _BOMS = (
@@ -45,19 +45,14 @@ def _looks_like_chinese(sample: bytes, complete: bool) -> bool:
     text = _strict_decode(sample, "gb18030", complete)
     if not text:
         return False
-    plausible = sum(1 for char in text if _plain_char(char))
-    return plausible >= 0.97 * len(text) and any(is_han(char) for char in text)
+    implausible = len(_IMPLAUSIBLE.findall(text))
+    return implausible <= 0.03 * len(text) and _HAN.search(text) is not None
 
 
-def _plain_char(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x20 <= code < 0x7F
-        or char in "\t\r\n"
-        or is_han(char)
-        or 0x3000 <= code <= 0x303F
-        or 0xFF00 <= code <= 0xFFEF
-    )
+_HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_HAN = re.compile(f"[{_HAN_RANGES}]")
+# What Chinese text is made of: printable ASCII, line breaks, Han, CJK punctuation, full-width forms.
+_IMPLAUSIBLE = re.compile(f"[^\x20-\x7e\t\r\n\u3000-\u303f\uff00-\uffef{_HAN_RANGES}]")
 
 
 def _looks_like_utf8(sample: bytes, complete: bool) -> bool:
