@@ -1,7 +1,9 @@
 """Chat exports: Telegram Desktop ``result.json`` and QQ/WeChat text exports.
 
 Each message becomes one record (its lines joined), so a name on one line and a phone on the next
-line of the same message still count as one record for the matcher.
+line of the same message still count as one record for the matcher. Text exports are recognised
+here and read in place as line documents (``readers.lines``): a message starts at a :data:`HEADER`
+line.
 """
 
 from __future__ import annotations
