@@ -49,6 +49,7 @@ import phonenumbers
 
 from canary.campaigns.masking import masked_phone_key, national_number
 from canary.sightings.normalize import (
+    HAN_RANGES,
     MASK_CHARS,
     SEPARATORS,
     Normalized,
@@ -139,7 +140,8 @@ class LineBlock(Protocol):
 
 
 class LineSource(Protocol):
-    """A document whose records are lines, read in place (see ``readers.lines.LineDocument``)."""
+    """A document whose records are lines, read in place (see ``readers.lines.LineDocument``);
+    each record's text is one line."""
 
     def blocks(self) -> Iterable[LineBlock]: ...
 
@@ -161,7 +163,7 @@ _MASKED_PHONE = re.compile(
     rf"(?<![0-9])(?:(?:\+|00)?86{_SEP_CLASS}?)?([0-9]{{3}}){_SEP_CLASS}?{_MASK_CLASS}{{4}}"
     rf"{_SEP_CLASS}?([0-9]{{4}})(?![0-9])"
 )
-_HAN_CLASS = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af]"
+_HAN_CLASS = f"[{HAN_RANGES}]"
 _MASKED_NAME = re.compile(rf"({_HAN_CLASS})({_MASK_CLASS}{{1,3}})({_HAN_CLASS})?")
 _JOIN_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") | SEPARATORS
 
@@ -235,7 +237,7 @@ class Matcher:
         ]
         alphabet = set("0123456789") | {char for text, _ in literals for char in text}
         # Lines with any of these go through the (slow) folding before the literals are looked
-        # for; other flagged lines are only upper-cased and joined.
+        # for; other flagged lines are only upper-cased and stripped of separators.
         triggers = _trigger_chars(alphabet) + folding_sources(_JOIN_CHARS - alphabet)
         kinds = [(text, frozenset(token.kind for token in tokens)) for text, tokens in literals]
         plans = plan_literals(kinds)
@@ -379,12 +381,8 @@ class Matcher:
                 lines = sorted(set(lines).union(block.forced))
             if not lines:
                 continue
-            records = document.records(block, lines)
-            if any("\n" in record.text for record in records):
-                yield from self.match_chunks(records)
-                continue
             # One line each, and flagged already: straight to the exact path.
-            for record in records:
+            for record in document.records(block, lines):
                 for match in self.match_line(record.text):
                     yield record, match
 

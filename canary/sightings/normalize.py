@@ -42,6 +42,10 @@ _SEP_CLASS = "[" + re.escape("".join(sorted(SEPARATORS))) + "]"
 _JOIN = re.compile(rf"([0-9]{{3}}|[A-Z]{{2}}){_SEP_CLASS}{{1,3}}(?=[0-9]{{3}})")
 
 
+# The CJK ideograph blocks (unified, extension A, compatibility, extensions B–H), as a regex class body.
+HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
+
 def is_han(char: str) -> bool:
     """True for a CJK ideograph (the characters Chinese names are written in)."""
     cp = ord(char)

@@ -125,7 +125,6 @@ class _Stage:
     """
 
     def __init__(self, encoding: str, plans: list[Literal], shapes: dict[int, bytes]) -> None:
-        self.encoding = encoding
         forward: list[tuple[int, bytes]] = []
         reverse: list[tuple[int, bytes]] = []
         prefixes: dict[bytes, dict[bytes, int]] = defaultdict(dict)

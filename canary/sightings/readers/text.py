@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from charset_normalizer import from_bytes
 
+from canary.sightings.normalize import HAN_RANGES
 from canary.sightings.readers.base import ReaderError, TextChunk
 
 _BOMS = (
@@ -49,10 +50,9 @@ def _looks_like_chinese(sample: bytes, complete: bool) -> bool:
     return implausible <= 0.03 * len(text) and _HAN.search(text) is not None
 
 
-_HAN_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
-_HAN = re.compile(f"[{_HAN_RANGES}]")
+_HAN = re.compile(f"[{HAN_RANGES}]")
 # What Chinese text is made of: printable ASCII, line breaks, Han, CJK punctuation, full-width forms.
-_IMPLAUSIBLE = re.compile(f"[^\x20-\x7e\t\r\n\u3000-\u303f\uff00-\uffef{_HAN_RANGES}]")
+_IMPLAUSIBLE = re.compile(f"[^\x20-\x7e\t\r\n\u3000-\u303f\uff00-\uffef{HAN_RANGES}]")
 
 
 def _looks_like_utf8(sample: bytes, complete: bool) -> bool:
