@@ -5,6 +5,7 @@ from canary.campaigns.models import Campaign, Decoy, Exposure
 from canary.network.models import Node
 from canary.sightings.forms import validate_upload_size
 from canary.sightings.models import Document, Sighting
+from canary.sightings.scanning import decoy_field
 
 
 class NodeSerializer(serializers.ModelSerializer):
@@ -81,15 +82,25 @@ class DocumentUploadSerializer(serializers.Serializer):
 
 
 class SightingSerializer(serializers.ModelSerializer):
-    waybill_no = serializers.CharField(source="decoy.waybill_no")
-    campaign = serializers.CharField(source="decoy.campaign.slug")
+    """One piece of evidence in a document; ``waybill_no`` is null when it fits several decoys (a
+    shared canary phone), which ``candidates`` then lists."""
+
+    waybill_no = serializers.CharField(source="decoy.waybill_no", allow_null=True, read_only=True)
+    campaign = serializers.CharField(source="campaign.slug")
     matched = serializers.ListField(source="kinds", child=serializers.CharField())
+    candidates = serializers.SerializerMethodField()
     document = serializers.IntegerField(source="document_id")
     document_name = serializers.CharField(source="document.name")
 
     class Meta:
         model = Sighting
         fields = [
-            "id", "waybill_no", "campaign", "matched", "strength", "document", "document_name",
-            "location", "excerpt", "created_at",
+            "id", "waybill_no", "campaign", "matched", "strength", "candidate_count", "candidates",
+            "document", "document_name", "location", "excerpt", "created_at",
         ]  # fmt: skip
+
+    def get_candidates(self, sighting: Sighting) -> list[str]:
+        """Waybill numbers of the campaign's decoys the evidence fits."""
+        if sighting.decoy is not None:
+            return [sighting.decoy.waybill_no]
+        return sorted(decoy_field(sighting.candidates, "waybill_no").values())

@@ -135,7 +135,8 @@ class DocumentViewSet(
     ]
 )
 class SightingViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
-    """Decoys found in documents: waybill number, token kinds matched, strength, place, excerpt."""
+    """Decoys found in documents, one piece of evidence each: the decoy (or the decoys a shared
+    canary phone fits), token kinds matched, strength, place, excerpt."""
 
     permission_classes = [IsSecurity]
     audit_name = "sightings"
@@ -143,9 +144,9 @@ class SightingViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     serializer_class = SightingSerializer
 
     def get_queryset(self):
-        sightings = Sighting.objects.select_related("decoy__campaign", "document")
+        sightings = Sighting.objects.select_related("decoy", "campaign", "document")
         document = self.request.query_params.get("document", "")
         if document.isdigit():
             sightings = sightings.filter(document_id=int(document))
         campaign = self.request.query_params.get("campaign")
-        return sightings.filter(decoy__campaign__slug=campaign) if campaign else sightings
+        return sightings.filter(campaign__slug=campaign) if campaign else sightings

@@ -32,7 +32,7 @@ class SightingInline(admin.TabularInline):
     model = Sighting
     extra = 0
     can_delete = False
-    fields = ("decoy", "kinds", "strength", "location", "excerpt")
+    fields = ("decoy", "candidate_count", "kinds", "strength", "location", "excerpt")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -70,17 +70,29 @@ class DocumentAdmin(SecurityOnlyAdmin):
 
 @admin.register(Sighting)
 class SightingAdmin(SecurityOnlyAdmin):
-    list_display = ("decoy", "strength", "kinds", "location", "document", "created_at")
-    list_filter = ("strength",)
+    list_display = (
+        "decoy",
+        "candidate_count",
+        "campaign",
+        "strength",
+        "kinds",
+        "location",
+        "document",
+        "created_at",
+    )
+    list_filter = ("strength", "campaign")
     search_fields = ("decoy__waybill_no", "location", "excerpt")
     readonly_fields = (
         "document",
+        "campaign",
         "decoy",
         "kinds",
         "strength",
+        "candidate_count",
         "candidates",
+        "evidence_key",
         "location",
         "excerpt",
         "signalled",
     )
-    list_select_related = ("decoy", "document")
+    list_select_related = ("decoy", "campaign", "document")

@@ -131,20 +131,39 @@ class Strength(models.TextChoices):
 
 
 class Sighting(models.Model):
-    """A decoy found in a document, at one place, by some of its tokens."""
+    """One piece of evidence in a document at one place: the decoys it fits, by which tokens.
+
+    Evidence that pins one decoy (a waybill number, an address, a name) names it in ``decoy``.
+    Evidence that fits several (a canary phone is issued to thousands of decoys) is stored once
+    per campaign, with those decoys as ``candidates`` and no ``decoy``: a row per candidate would
+    grow with the square of the sharing (each row listing every candidate) — a few lines naming
+    canary phones used to take hundreds of megabytes.
+    """
 
     document = models.ForeignKey(
         Document, on_delete=models.CASCADE, related_name="sightings", verbose_name=_("document")
     )
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="sightings", verbose_name=_("campaign")
+    )
     decoy = models.ForeignKey(
-        "campaigns.Decoy", on_delete=models.CASCADE, related_name="sightings", verbose_name=_("decoy")
+        "campaigns.Decoy",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sightings",
+        verbose_name=_("decoy"),
+        help_text=_("The decoy, when the evidence fits only one."),
     )
     kinds = models.JSONField(
         _("matched"), default=list, help_text=_("waybill, phone, name, address, masked…")
     )
     strength = models.CharField(_("strength"), max_length=8, choices=Strength.choices)
-    # Decoys the same evidence fits equally well (a shared canary phone); [decoy] when pinned.
+    # The campaign's decoys the evidence fits equally well; [decoy] when it pins one.
     candidates = models.JSONField(_("candidate decoys"), default=list)
+    candidate_count = models.PositiveIntegerField(_("number of candidates"), default=1)
+    # Names the whole candidate set (all campaigns): the rows of one piece of evidence share it.
+    evidence_key = models.CharField(_("evidence key"), max_length=80)
     location = models.CharField(_("location"), max_length=500)
     excerpt = models.TextField(_("excerpt"), blank=True)
     # Set once the sighting has been turned into an attribution signal: a re-scan adds nothing.
@@ -156,8 +175,11 @@ class Sighting(models.Model):
         verbose_name = _("sighting")
         verbose_name_plural = _("sightings")
         constraints = [
-            models.UniqueConstraint(fields=["document", "decoy", "location"], name="one_sighting_per_place"),
+            models.UniqueConstraint(
+                fields=["document", "location", "evidence_key", "campaign"], name="one_sighting_per_evidence"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.decoy_id} @ {self.location}"
+        who = self.decoy_id if self.decoy_id else f"{self.candidate_count} decoys"
+        return f"{who} @ {self.location}"

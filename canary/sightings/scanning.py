@@ -2,8 +2,8 @@
 
 A document is read whole in one task, unless it is a big line-based dump: then it is cut into
 line-aligned parts (:mod:`canary.sightings.chunking`) scanned by a Celery group. Every part saves
-its own sightings (unique per document, decoy and location, so parts and re-runs never duplicate
-one) and ticks its index off on the document under a row lock; the part that completes the set
+its own sightings (unique per document, place, evidence and campaign, so parts and re-runs never
+duplicate one) and ticks its index off on the document under a row lock; the part that completes the set
 finishes the document. That is a chord kept in the database: it needs no result backend and
 survives a worker restart (the sweeper queues the missing parts again).
 """
@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from canary.attribution.signals import record_signal
+from canary.campaigns.models import Decoy
 
 from .chunking import (
     BIG_DOCUMENT_BYTES,
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 
 _HEAD_BYTES = 256 * 1024
 _DEDUPE_KEY_MAX = 200
+_EVIDENCE_KEY_IDS = 64  # longer id lists are named by a digest (the column holds 80)
+_IDS_PER_QUERY = 5000
+_EVIDENCE_FIELDS = ("evidence_key", "candidates", "kinds", "strength", "excerpt")
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Found:
 
 @dataclass
 class _Evidence:
+    candidates: set[int] = field(default_factory=set)
     kinds: set[str] = field(default_factory=set)
     strong: bool = False
     excerpt: str = ""
@@ -137,21 +144,52 @@ def find_sightings(data: bytes, name: str, errors: list[ReaderError] | None) -> 
 
 
 def save_sightings(document: Document, found: list[Found]) -> int:
-    """Store new sightings; ones already stored for the same place are left as they are."""
-    rows = [
-        Sighting(
-            document=document,
-            decoy_id=item.match.decoy_id,
-            kinds=sorted(item.match.kinds),
-            strength=item.match.strength,
-            candidates=sorted(item.match.candidates),
-            location=item.location[:500],
-            excerpt=item.match.excerpt,
-        )
-        for item in found
-    ]
+    """Store each new piece of evidence once per campaign; evidence already stored for the same
+    place is left as it is.
+
+    The matcher gives one result per decoy; the decoys one piece of evidence fits share one
+    candidate set, so a canary phone issued to 2,000 decoys is one row, not 2,000 rows that each
+    list the 2,000.
+    """
+    evidence: dict[tuple[str, frozenset[int]], RecordMatch] = {}
+    for item in found:
+        evidence.setdefault((item.location[:500], item.match.candidates), item.match)
+    campaign_of = decoy_field(set().union(*(candidates for _, candidates in evidence)), "campaign_id")
+    rows = []
+    for (location, candidates), match in evidence.items():
+        by_campaign: dict[int, list[int]] = defaultdict(list)
+        for ident in sorted(candidates):
+            if ident in campaign_of:  # a decoy deleted since the matcher was built is gone
+                by_campaign[campaign_of[ident]].append(ident)
+        key = evidence_key(candidates)
+        for campaign_id, idents in by_campaign.items():
+            rows.append(
+                Sighting(
+                    document=document,
+                    campaign_id=campaign_id,
+                    decoy_id=idents[0] if len(candidates) == 1 else None,
+                    kinds=sorted(match.kinds),
+                    strength=match.strength,
+                    candidates=idents,
+                    candidate_count=len(idents),
+                    evidence_key=key,
+                    location=location,
+                    excerpt=match.excerpt,
+                )
+            )
     created = Sighting.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(created)
+
+
+def decoy_field(decoy_ids: Iterable[int], name: str) -> dict[int, Any]:
+    """Field ``name`` of each decoy by id, asked in slices that every database takes as one query;
+    decoys deleted since are left out."""
+    ordered = sorted(decoy_ids)
+    values: dict[int, Any] = {}
+    for start in range(0, len(ordered), _IDS_PER_QUERY):
+        decoys = Decoy.objects.filter(id__in=ordered[start : start + _IDS_PER_QUERY])
+        values.update(decoys.values_list("id", name))
+    return values
 
 
 def finish_document(document_id: int, failed: bool = False) -> Document:
@@ -159,8 +197,10 @@ def finish_document(document_id: int, failed: bool = False) -> Document:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document_id)
         kind = signal_kind(document, _head(document))
-        pending = Sighting.objects.filter(document=document, signalled=False).order_by("id")
-        for candidates, evidence in group_evidence(pending).items():
+        pending = Sighting.objects.filter(document=document, signalled=False)
+        rows = pending.order_by("id").values_list(*_EVIDENCE_FIELDS)
+        for evidence in group_evidence(rows.iterator(chunk_size=2000)).values():
+            candidates = tuple(sorted(evidence.candidates))
             record_signal(
                 kind=kind,
                 decoy_ids=candidates,
@@ -177,16 +217,28 @@ def finish_document(document_id: int, failed: bool = False) -> Document:
     return document
 
 
-def group_evidence(sightings) -> dict[tuple[int, ...], _Evidence]:
-    """One entry per set of candidate decoys: a shared phone names several decoys with one voice."""
-    groups: dict[tuple[int, ...], _Evidence] = defaultdict(_Evidence)
-    for sighting in sightings:
-        evidence = groups[tuple(sighting.candidates or [sighting.decoy_id])]
-        evidence.kinds.update(sighting.kinds)
-        if sighting.strength == "strong" and not evidence.strong:
-            evidence.strong, evidence.excerpt = True, sighting.excerpt
-        evidence.excerpt = evidence.excerpt or sighting.excerpt
+def group_evidence(rows: Iterable[tuple[str, list[int], list[str], str, str]]) -> dict[str, _Evidence]:
+    """One entry per candidate set, from (evidence key, candidates, kinds, strength, excerpt) rows:
+    a shared phone names all its decoys with one voice, also when they span campaigns."""
+    groups: dict[str, _Evidence] = defaultdict(_Evidence)
+    for key, candidates, kinds, strength, excerpt in rows:
+        evidence = groups[key]
+        evidence.candidates.update(candidates)
+        evidence.kinds.update(kinds)
+        if strength == "strong" and not evidence.strong:
+            evidence.strong, evidence.excerpt = True, excerpt
+        evidence.excerpt = evidence.excerpt or excerpt
     return dict(groups)
+
+
+def evidence_key(candidates: Iterable[int]) -> str:
+    """A short stable name for a set of decoys: their ids, or a digest of them when many."""
+    ids = "+".join(str(ident) for ident in sorted(candidates))
+    return ids if len(ids) <= _EVIDENCE_KEY_IDS else f"h{_digest(ids)}"
+
+
+def _digest(ids: str) -> str:
+    return hashlib.sha256(ids.encode()).hexdigest()[:32]
 
 
 def dedupe_key(candidates: tuple[int, ...], kind: str) -> str:
@@ -194,7 +246,7 @@ def dedupe_key(candidates: tuple[int, ...], kind: str) -> str:
     ids = "+".join(str(ident) for ident in candidates)
     key = f"sighting:{ids}:{kind}"
     if len(key) > _DEDUPE_KEY_MAX:
-        key = f"sighting:h{hashlib.sha256(ids.encode()).hexdigest()[:32]}:{kind}"
+        key = f"sighting:h{_digest(ids)}:{kind}"
     return key
 
 

@@ -51,7 +51,7 @@ def document_list(request):
 
 @security_required
 def sighting_list(request):
-    sightings = Sighting.objects.select_related("decoy", "decoy__target", "document")
+    sightings = Sighting.objects.select_related("decoy", "decoy__target", "campaign", "document")
     document = request.GET.get("document", "")
     if document.isdigit():
         sightings = sightings.filter(document_id=int(document))

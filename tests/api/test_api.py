@@ -59,6 +59,22 @@ def test_a_dump_uploaded_over_the_api_is_scanned_and_its_sightings_are_listed(
     assert AuditEvent.objects.filter(action="api.documents.upload", actor="analyst").exists()
 
 
+def test_a_shared_canary_phone_is_one_sighting_listing_the_decoys_it_fits(
+    analyst_client, campaign, django_capture_on_commit_callbacks
+):
+    phone = Decoy.objects.filter(campaign=campaign).order_by("id").first().recipient_phone
+    sharing = sorted(Decoy.objects.filter(recipient_phone=phone).values_list("waybill_no", flat=True))
+    dump = SimpleUploadedFile("chat.txt", f"老客户 {phone}\n".encode())
+    with django_capture_on_commit_callbacks(execute=True):
+        analyst_client.post("/api/documents/", {"file": dump})
+
+    (sighting,) = analyst_client.get(f"/api/sightings/?campaign={campaign.slug}").json()["results"]
+
+    assert sighting["waybill_no"] is None and sighting["campaign"] == campaign.slug
+    assert sighting["candidate_count"] == len(sharing) > 1 and sighting["candidates"] == sharing
+    assert analyst_client.get("/api/sightings/?campaign=other").json()["results"] == []
+
+
 def test_the_same_dump_uploaded_twice_over_the_api_is_stored_once(analyst_client, campaign):
     first = analyst_client.post("/api/documents/", {"file": SimpleUploadedFile("a.txt", b"nothing here")})
     again = analyst_client.post("/api/documents/", {"file": SimpleUploadedFile("b.txt", b"nothing here")})

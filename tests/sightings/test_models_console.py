@@ -55,6 +55,23 @@ def test_the_document_and_sighting_pages_show_status_and_matches(
     assert decoy.waybill_no in sightings and "a.txt line 1" in sightings
 
 
+def test_the_sighting_page_shows_a_shared_phone_as_the_number_of_decoys_it_fits(
+    client, analyst, decoy, django_capture_on_commit_callbacks
+):
+    sharing = Decoy.objects.filter(recipient_phone=decoy.recipient_phone).count()
+    client.force_login(analyst)
+    with django_capture_on_commit_callbacks(execute=True):
+        dump = SimpleUploadedFile("c.txt", decoy.recipient_phone.encode())
+        client.post("/sightings/upload/", {"file": dump})
+
+    english = client.get("/sightings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    chinese = client.get("/sightings/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    campaign = decoy.campaign.name
+    assert f"{sharing} decoys of {campaign}" in english and "shared evidence" in english
+    assert f"{campaign} 的 {sharing} 个诱饵" in chinese and "共用线索" in chinese
+
+
 @pytest.mark.parametrize("url", ["/sightings/", "/sightings/documents/", "/sightings/upload/"])
 def test_depot_staff_cannot_see_or_upload(client, url):
     client.force_login(User.objects.create_user("clerk", password="pw"))

@@ -47,6 +47,7 @@ def test_a_csv_naming_a_decoys_waybill_shows_it_in_the_json(tmp_path, decoys):
             "document_id": result["documents"][0]["id"],
             "location": "orders.csv line 3 [运单号]",
             "excerpt": decoy.waybill_no,
+            "candidates": 1,
         }
     ]
 
@@ -150,8 +151,25 @@ def test_a_canary_phone_shared_by_several_decoys_gives_one_signal_over_all_of_th
     result = scan(path)
 
     assert {row["waybill_no"] for row in result["sightings"]} == {decoy.waybill_no for decoy in sharing}
+    assert {row["candidates"] for row in result["sightings"]} == {len(sharing)}
     signal = Signal.objects.get()
     assert set(signal.decoys.all()) == sharing
+
+
+def test_a_canary_phone_shared_by_several_decoys_is_stored_once_per_line(tmp_path, decoys):
+    phone = decoys[0].recipient_phone
+    sharing = sorted(decoy.pk for decoy in decoys if decoy.recipient_phone == phone)
+    path = tmp_path / "chat.txt"
+    path.write_text(f"有人收吗 {phone}\n今天还有 {phone}\n", encoding="utf-8")
+
+    scan(path)
+
+    stored = Sighting.objects.order_by("location")
+    assert [(s.location, s.decoy_id, s.candidates, s.candidate_count) for s in stored] == [
+        ("chat.txt line 1", None, sharing, len(sharing)),
+        ("chat.txt line 2", None, sharing, len(sharing)),
+    ]
+    assert Signal.objects.count() == 1  # the same evidence twice widens one signal
 
 
 def test_an_unknown_source_is_refused(tmp_path):

@@ -18,7 +18,7 @@ from django.utils.timezone import get_current_timezone, is_naive, make_aware
 
 from canary.audit.services import record
 from canary.sightings.models import Document, Sighting, Source
-from canary.sightings.scanning import scan_document
+from canary.sightings.scanning import decoy_field, scan_document
 from canary.sightings.services import store_document
 
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             document = scan_document(document.pk, parallel=False)
             record("sightings.scan", actor="manage.py scan", obj=document, path=str(path))
             documents.append(_document_row(document, path))
-            sightings += [_sighting_row(sighting, path) for sighting in _sightings_of(document)]
+            sightings += _sighting_rows(document, path)
 
         if options["json"]:
             payload = {"documents": documents, "sightings": sightings}
@@ -67,9 +67,9 @@ class Command(BaseCommand):
             line = f"{row['path']}: {row['status']}, {row['sightings']} sightings"
             self.stdout.write(line + (f" ({row['error']})" if row["error"] else ""))
         for row in sightings:
-            self.stdout.write(
-                f"  {row['waybill_no']} {row['strength']} [{', '.join(row['matched'])}] {row['location']}"
-            )
+            decoy = row["waybill_no"] + (f" (1 of {row['candidates']})" if row["candidates"] > 1 else "")
+            matched = ", ".join(row["matched"])
+            self.stdout.write(f"  {decoy} {row['strength']} [{matched}] {row['location']}")
 
 
 def _files(path: Path) -> list[Path]:
@@ -92,10 +92,6 @@ def _parse_seen_at(value: str | None):
     return make_aware(parsed, get_current_timezone()) if is_naive(parsed) else parsed
 
 
-def _sightings_of(document: Document):
-    return Sighting.objects.filter(document=document).select_related("decoy").order_by("location", "decoy_id")
-
-
 def _document_row(document: Document, path: Path) -> dict:
     return {
         "path": str(path),
@@ -110,13 +106,28 @@ def _document_row(document: Document, path: Path) -> dict:
     }
 
 
-def _sighting_row(sighting: Sighting, path: Path) -> dict:
-    return {
-        "waybill_no": sighting.decoy.waybill_no,
-        "matched": sighting.kinds,
-        "strength": sighting.strength,
-        "document": str(path),
-        "document_id": sighting.document_id,
-        "location": sighting.location,
-        "excerpt": sighting.excerpt,
-    }
+def _sighting_rows(document: Document, path: Path) -> list[dict]:
+    """One row per decoy a sighting fits, by place: a shared canary phone names each of its decoys
+    (``candidates`` says how many the evidence fits)."""
+    sightings = list(Sighting.objects.filter(document=document))
+    ids = {ident for sighting in sightings for ident in sighting.candidates}
+    waybills = decoy_field(ids, "waybill_no")
+    rows = [
+        (sighting.location, ident, sighting)
+        for sighting in sightings
+        for ident in sighting.candidates
+        if ident in waybills
+    ]
+    return [
+        {
+            "waybill_no": waybills[ident],
+            "matched": sighting.kinds,
+            "strength": sighting.strength,
+            "document": str(path),
+            "document_id": sighting.document_id,
+            "location": location,
+            "excerpt": sighting.excerpt,
+            "candidates": sighting.candidate_count,
+        }
+        for location, ident, sighting in sorted(rows, key=lambda row: row[:2])
+    ]
