@@ -3,8 +3,8 @@
 A document is read whole in one task, unless it is a big line-based dump: then it is cut into
 line-aligned parts (:mod:`canary.sightings.chunking`) scanned by a Celery group. Every part saves
 its own sightings (unique per document, place, evidence and campaign, so parts and re-runs never
-duplicate one) and ticks its index off on the document under a row lock; the part that completes the set
-finishes the document. That is a chord kept in the database: it needs no result backend and
+duplicate one) and ticks its index off on the document under a row lock; the part that completes
+the set finishes the document. That is a chord kept in the database: it needs no result backend and
 survives a worker restart (the sweeper queues the missing parts again).
 """
 
