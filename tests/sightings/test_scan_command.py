@@ -172,6 +172,22 @@ def test_a_canary_phone_shared_by_several_decoys_is_stored_once_per_line(tmp_pat
     assert Signal.objects.count() == 1  # the same evidence twice widens one signal
 
 
+def test_the_text_output_shows_a_shared_phone_once_per_line_with_its_decoy_count(tmp_path, decoys):
+    phone = decoys[0].recipient_phone
+    sharing = sum(decoy.recipient_phone == phone for decoy in decoys)
+    path = tmp_path / "chat.txt"
+    path.write_text(f"{decoys[3].waybill_no}\n有人收吗 {phone}\n", encoding="utf-8")
+    out = io.StringIO()
+
+    call_command("scan", str(path), stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        f"{path}: done, 2 sightings",
+        f"  {decoys[3].waybill_no} strong [waybill] chat.txt line 1",
+        f"  {sharing} decoys of {decoys[0].campaign.slug} strong [phone] chat.txt line 2",
+    ]
+
+
 def test_an_unknown_source_is_refused(tmp_path):
     path = tmp_path / "x.txt"
     path.write_text("x")

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         paths = [file for path in given for file in _files(path)]
 
         documents = []
-        sightings = []
+        stored: list[tuple[Path, Sighting]] = []
         for path in paths:
             with transaction.atomic():
                 document, _ = store_document(
@@ -57,19 +57,24 @@ class Command(BaseCommand):
             document = scan_document(document.pk, parallel=False)
             record("sightings.scan", actor="manage.py scan", obj=document, path=str(path))
             documents.append(_document_row(document, path))
-            sightings += _sighting_rows(document, path)
+            sightings = Sighting.objects.filter(document=document).select_related("decoy", "campaign")
+            stored += [(path, sighting) for sighting in sightings.order_by("location", "id")]
 
         if options["json"]:
-            payload = {"documents": documents, "sightings": sightings}
+            payload = {"documents": documents, "sightings": _sighting_rows(stored)}
             self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))
             return
         for row in documents:
             line = f"{row['path']}: {row['status']}, {row['sightings']} sightings"
             self.stdout.write(line + (f" ({row['error']})" if row["error"] else ""))
-        for row in sightings:
-            decoy = row["waybill_no"] + (f" (1 of {row['candidates']})" if row["candidates"] > 1 else "")
-            matched = ", ".join(row["matched"])
-            self.stdout.write(f"  {decoy} {row['strength']} [{matched}] {row['location']}")
+        # A line each: a canary phone shared by 2,000 decoys is one finding, not 2,000.
+        for _, sighting in stored:
+            if sighting.decoy is not None:
+                decoy = sighting.decoy.waybill_no
+            else:
+                decoy = f"{sighting.candidate_count} decoys of {sighting.campaign.slug}"
+            matched = ", ".join(sighting.kinds)
+            self.stdout.write(f"  {decoy} {sighting.strength} [{matched}] {sighting.location}")
 
 
 def _files(path: Path) -> list[Path]:
@@ -106,15 +111,14 @@ def _document_row(document: Document, path: Path) -> dict:
     }
 
 
-def _sighting_rows(document: Document, path: Path) -> list[dict]:
+def _sighting_rows(stored: list[tuple[Path, Sighting]]) -> list[dict]:
     """One row per decoy a sighting fits, by place: a shared canary phone names each of its decoys
     (``candidates`` says how many the evidence fits)."""
-    sightings = list(Sighting.objects.filter(document=document))
-    ids = {ident for sighting in sightings for ident in sighting.candidates}
-    waybills = decoy_field(ids, "waybill_no")
+    waybills = decoy_field({ident for _, sighting in stored for ident in sighting.candidates}, "waybill_no")
+    order = {path: index for index, path in enumerate(dict.fromkeys(path for path, _ in stored))}
     rows = [
-        (sighting.location, ident, sighting)
-        for sighting in sightings
+        (order[path], sighting.location, ident, path, sighting)
+        for path, sighting in stored
         for ident in sighting.candidates
         if ident in waybills
     ]
@@ -129,5 +133,5 @@ def _sighting_rows(document: Document, path: Path) -> list[dict]:
             "excerpt": sighting.excerpt,
             "candidates": sighting.candidate_count,
         }
-        for location, ident, sighting in sorted(rows, key=lambda row: row[:2])
+        for _, location, ident, path, sighting in sorted(rows, key=lambda row: row[:3])
     ]
