@@ -1,11 +1,11 @@
+from django.db import models
 from rest_framework import serializers
 
 from canary.attribution.models import Signal
 from canary.campaigns.models import Campaign, Decoy, Exposure
 from canary.network.models import Node
 from canary.sightings.forms import validate_upload_size
-from canary.sightings.models import Document, Sighting
-from canary.sightings.scanning import decoy_field
+from canary.sightings.models import Document, Sighting, candidate_waybills
 
 
 class NodeSerializer(serializers.ModelSerializer):
@@ -81,6 +81,15 @@ class DocumentUploadSerializer(serializers.Serializer):
     )
 
 
+class SightingListSerializer(serializers.ListSerializer):
+    """Looks up the waybill numbers of a whole page's candidates in one go, not per sighting."""
+
+    def to_representation(self, data):
+        sightings = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        self.child.waybills = candidate_waybills(sightings)
+        return super().to_representation(sightings)
+
+
 class SightingSerializer(serializers.ModelSerializer):
     """One piece of evidence in a document; ``waybill_no`` is null when it fits several decoys (a
     shared canary phone), which ``candidates`` then lists."""
@@ -94,6 +103,7 @@ class SightingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Sighting
+        list_serializer_class = SightingListSerializer
         fields = [
             "id", "waybill_no", "campaign", "matched", "strength", "candidate_count", "candidates",
             "document", "document_name", "location", "excerpt", "created_at",
@@ -101,6 +111,5 @@ class SightingSerializer(serializers.ModelSerializer):
 
     def get_candidates(self, sighting: Sighting) -> list[str]:
         """Waybill numbers of the campaign's decoys the evidence fits."""
-        if sighting.decoy is not None:
-            return [sighting.decoy.waybill_no]
-        return sorted(decoy_field(sighting.candidates, "waybill_no").values())
+        waybills = getattr(self, "waybills", None) or candidate_waybills([sighting])
+        return sorted(waybills[ident] for ident in sighting.candidates if ident in waybills)

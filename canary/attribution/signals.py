@@ -47,7 +47,7 @@ def record_signal(
     ids = sorted(set(decoy_ids))
     by_campaign: dict[int, list[int]] = {}
     privacy_only: set[int] = set()  # campaigns with a privacy-label-only candidate
-    rows = Decoy.objects.filter(id__in=ids).values_list("id", "campaign_id", "label_printed")
+    rows = Decoy.objects.values_by_id(ids, "campaign_id", "label_printed")
     for decoy_id, campaign_id, printed in rows:
         by_campaign.setdefault(campaign_id, []).append(decoy_id)
         if printed == LabelPrint.PRIVACY:

@@ -1,3 +1,5 @@
+from collections.abc import Iterable, Iterator
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +129,19 @@ class LabelPrint(models.TextChoices):
     FULL = "full", _("Full label printed")
 
 
+# SQLite caps the parameters of one query (32,766); a canary phone can fit more decoys than that.
+_IDS_PER_QUERY = 5000
+
+
+class DecoyQuerySet(models.QuerySet):
+    def values_by_id(self, decoy_ids: Iterable[int], *fields: str) -> Iterator[tuple]:
+        """``(id, *fields)`` of the decoys with these ids (deleted ones left out), asked in slices
+        that every database takes as one query."""
+        ordered = sorted(set(decoy_ids))
+        for start in range(0, len(ordered), _IDS_PER_QUERY):
+            yield from self.filter(id__in=ordered[start : start + _IDS_PER_QUERY]).values_list("id", *fields)
+
+
 class Decoy(models.Model):
     """One believable shipment that only a leak can bring back to us."""
 
@@ -173,6 +188,8 @@ class Decoy(models.Model):
         _("label printed"), max_length=8, choices=LabelPrint.choices, default="", blank=True, editable=False
     )
     created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+
+    objects = DecoyQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -3,8 +3,13 @@ was found in it (sightings)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from canary.campaigns.models import Decoy
 
 
 class SourceKind(models.TextChoices):
@@ -161,7 +166,6 @@ class Sighting(models.Model):
     strength = models.CharField(_("strength"), max_length=8, choices=Strength.choices)
     # The campaign's decoys the evidence fits equally well; [decoy] when it pins one.
     candidates = models.JSONField(_("candidate decoys"), default=list)
-    candidate_count = models.PositiveIntegerField(_("number of candidates"), default=1)
     # Names the whole candidate set (all campaigns): the rows of one piece of evidence share it.
     evidence_key = models.CharField(_("evidence key"), max_length=80)
     location = models.CharField(_("location"), max_length=500)
@@ -183,3 +187,14 @@ class Sighting(models.Model):
     def __str__(self) -> str:
         who = self.decoy_id if self.decoy_id else f"{self.candidate_count} decoys"
         return f"{who} @ {self.location}"
+
+    @property
+    @admin.display(description=_("number of candidates"))
+    def candidate_count(self) -> int:
+        return len(self.candidates)
+
+
+def candidate_waybills(sightings: Iterable[Sighting]) -> dict[int, str]:
+    """Waybill number by decoy id for every candidate of these sightings, in one lookup."""
+    everyone = {ident for sighting in sightings for ident in sighting.candidates}
+    return dict(Decoy.objects.values_by_id(everyone, "waybill_no"))

@@ -15,7 +15,6 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -45,7 +44,6 @@ log = logging.getLogger(__name__)
 _HEAD_BYTES = 256 * 1024
 _DEDUPE_KEY_MAX = 200
 _EVIDENCE_KEY_IDS = 64  # longer id lists are named by a digest (the column holds 80)
-_IDS_PER_QUERY = 5000
 _EVIDENCE_FIELDS = ("evidence_key", "candidates", "kinds", "strength", "excerpt")
 
 
@@ -154,7 +152,8 @@ def save_sightings(document: Document, found: list[Found]) -> int:
     evidence: dict[tuple[str, frozenset[int]], RecordMatch] = {}
     for item in found:
         evidence.setdefault((item.location[:500], item.match.candidates), item.match)
-    campaign_of = decoy_field(set().union(*(candidates for _, candidates in evidence)), "campaign_id")
+    everyone = set().union(*(candidates for _, candidates in evidence))
+    campaign_of = dict(Decoy.objects.values_by_id(everyone, "campaign_id"))
     rows = []
     for (location, candidates), match in evidence.items():
         by_campaign: dict[int, list[int]] = defaultdict(list)
@@ -171,7 +170,6 @@ def save_sightings(document: Document, found: list[Found]) -> int:
                     kinds=sorted(match.kinds),
                     strength=match.strength,
                     candidates=idents,
-                    candidate_count=len(idents),
                     evidence_key=key,
                     location=location,
                     excerpt=match.excerpt,
@@ -179,17 +177,6 @@ def save_sightings(document: Document, found: list[Found]) -> int:
             )
     created = Sighting.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(created)
-
-
-def decoy_field(decoy_ids: Iterable[int], name: str) -> dict[int, Any]:
-    """Field ``name`` of each decoy by id, asked in slices that every database takes as one query;
-    decoys deleted since are left out."""
-    ordered = sorted(decoy_ids)
-    values: dict[int, Any] = {}
-    for start in range(0, len(ordered), _IDS_PER_QUERY):
-        decoys = Decoy.objects.filter(id__in=ordered[start : start + _IDS_PER_QUERY])
-        values.update(decoys.values_list("id", name))
-    return values
 
 
 def finish_document(document_id: int, failed: bool = False) -> Document:

@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from canary.audit.models import AuditEvent
 from canary.campaigns.models import Decoy
@@ -73,6 +75,24 @@ def test_a_shared_canary_phone_is_one_sighting_listing_the_decoys_it_fits(
     assert sighting["waybill_no"] is None and sighting["campaign"] == campaign.slug
     assert sighting["candidate_count"] == len(sharing) > 1 and sighting["candidates"] == sharing
     assert analyst_client.get("/api/sightings/?campaign=other").json()["results"] == []
+
+
+def test_listing_sightings_costs_the_same_queries_for_one_shared_phone_or_many(
+    analyst_client, campaign, django_capture_on_commit_callbacks
+):
+    phones = sorted(set(Decoy.objects.filter(campaign=campaign).values_list("recipient_phone", flat=True)))
+    assert len(phones) > 2
+
+    def queries_to_list(name: str, lines: list[str]) -> int:
+        dump = SimpleUploadedFile(name, "\n".join(lines).encode())
+        with django_capture_on_commit_callbacks(execute=True):
+            document = analyst_client.post("/api/documents/", {"file": dump}).json()["id"]
+        with CaptureQueriesContext(connection) as queries:
+            listed = analyst_client.get(f"/api/sightings/?document={document}").json()["results"]
+        assert len(listed) == len(lines)
+        return len(queries)
+
+    assert queries_to_list("one.txt", phones[:1]) == queries_to_list("many.txt", phones)
 
 
 def test_the_same_dump_uploaded_twice_over_the_api_is_stored_once(analyst_client, campaign):

@@ -88,10 +88,11 @@ def test_rows_once_written_per_candidate_are_folded_into_one_per_evidence(campai
         executor = MigrationExecutor(connection)
         executor.migrate(AFTER)
 
-    rows = Sighting.objects.order_by("location").values_list(
-        "location", "campaign_id", "decoy_id", "candidates", "candidate_count", "signalled"
-    )
-    assert list(rows) == [
+    rows = [
+        (s.location, s.campaign_id, s.decoy_id, s.candidates, s.candidate_count, s.signalled)
+        for s in Sighting.objects.order_by("location")
+    ]
+    assert rows == [
         ("a line 1", campaign.pk, None, ids, 3, True),
         ("a line 2", campaign.pk, ids[0], [ids[0]], 1, False),
     ]

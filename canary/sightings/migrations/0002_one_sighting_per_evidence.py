@@ -28,7 +28,6 @@ def fold_shared_evidence(apps, schema_editor):
             campaign_id=campaign_id,
             evidence_key=key,
             candidates=decoys,
-            candidate_count=len(decoys),
             decoy_id=decoys[0] if pinned else None,
         )
         Sighting.objects.filter(pk__in=[ident for ident, _, _ in members[1:]]).delete()
@@ -52,11 +51,6 @@ class Migration(migrations.Migration):
                 to="campaigns.campaign",
                 verbose_name="campaign",
             ),
-        ),
-        migrations.AddField(
-            model_name="sighting",
-            name="candidate_count",
-            field=models.PositiveIntegerField(default=1, verbose_name="number of candidates"),
         ),
         migrations.AddField(
             model_name="sighting",

@@ -17,8 +17,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.timezone import get_current_timezone, is_naive, make_aware
 
 from canary.audit.services import record
-from canary.sightings.models import Document, Sighting, Source
-from canary.sightings.scanning import decoy_field, scan_document
+from canary.sightings.models import Document, Sighting, Source, candidate_waybills
+from canary.sightings.scanning import scan_document
 from canary.sightings.services import store_document
 
 
@@ -114,7 +114,7 @@ def _document_row(document: Document, path: Path) -> dict:
 def _sighting_rows(stored: list[tuple[Path, Sighting]]) -> list[dict]:
     """One row per decoy a sighting fits, by place: a shared canary phone names each of its decoys
     (``candidates`` says how many the evidence fits)."""
-    waybills = decoy_field({ident for _, sighting in stored for ident in sighting.candidates}, "waybill_no")
+    waybills = candidate_waybills(sighting for _, sighting in stored)
     order = {path: index for index, path in enumerate(dict.fromkeys(path for path, _ in stored))}
     rows = [
         (order[path], sighting.location, ident, path, sighting)
