@@ -1,7 +1,13 @@
-"""Who may see decoy data: security roles only.
+"""Who may see what: three roles, each a Django group.
 
-A user is in a security role when they are a superuser or belong to one of the groups
-below. Depot staff get accounts without these groups and never see a decoy listed.
+- ``security_admin``: everything, users and the audit log included.
+- ``security_analyst``: campaigns, decoys, signals, incidents, uploads, sources; no users, no
+  audit log.
+- ``viewer``: dashboard, network, rankings and incidents **without decoy identities** (no
+  recipient names, phones, addresses or waybill numbers) and no exports.
+
+A superuser counts as ``security_admin``. Depot staff get accounts without these groups and
+never see a decoy listed.
 """
 
 from __future__ import annotations
@@ -10,18 +16,30 @@ from typing import Any
 
 SECURITY_ADMIN = "security_admin"
 SECURITY_ANALYST = "security_analyst"
+VIEWER = "viewer"
 SECURITY_GROUPS = (SECURITY_ADMIN, SECURITY_ANALYST)
+ROLES = (SECURITY_ADMIN, SECURITY_ANALYST, VIEWER)
+
+
+def role_of(user: Any) -> str | None:
+    """The strongest role ``user`` holds, or None for no role (or an inactive user)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return None
+    if user.is_superuser:
+        return SECURITY_ADMIN
+    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    return next((role for role in ROLES if role in names), None)
 
 
 def is_security(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
-        return False
-    if user.is_superuser:
-        return True
-    return user.groups.filter(name__in=SECURITY_GROUPS).exists()
+    """May see decoy identities: a security admin or analyst."""
+    return role_of(user) in SECURITY_GROUPS
 
 
 def is_security_admin(user: Any) -> bool:
-    if not is_security(user):
-        return False
-    return user.is_superuser or user.groups.filter(name=SECURITY_ADMIN).exists()
+    return role_of(user) == SECURITY_ADMIN
+
+
+def is_viewer_or_above(user: Any) -> bool:
+    """May open the console at all (dashboard, network, rankings without decoy identities)."""
+    return role_of(user) is not None
