@@ -124,7 +124,7 @@ def set_up(receiver_url: str):
     from canary.phones.pool import add_numbers
 
     import_network_bytes((ROOT / "canary" / "network" / "demo" / "network.csv").read_bytes())
-    add_numbers([f"+447700900{n:03d}" for n in range(200, 220)])
+    add_numbers([f"+8613900139{n:03d}" for n in range(200, 220)])
     spec = json.loads((ROOT / "canary" / "network" / "demo" / "campaign.json").read_text(encoding="utf-8"))
     spec.update(slug="bench-alerts", node_kinds=["depot"], decoys_per_node=3, strategy="isolated")
     spec.pop("nodes", None)

@@ -85,7 +85,7 @@ def main() -> None:
     network_s = time.perf_counter() - t
     rows = []
     for strategy, kind in (("isolated", "depot"), ("route", "depot")):
-        add_numbers([f"+447700900{n:03d}" for n in range(0, 60)]) if strategy == "isolated" else None
+        add_numbers([f"+8613900139{n:03d}" for n in range(0, 60)]) if strategy == "isolated" else None
         from canary.campaigns.models import Campaign
         from canary.campaigns.planner import end
 

@@ -29,6 +29,7 @@ DOC = ROOT / "docs" / "BENCHMARKS.md"
 BENCHMARKS = [
     ("issue_decoys", "issue_decoys.py", []),
     ("labels", "labels.py", []),
+    ("identities", "identities.py", []),
     ("sms_webhook", "sms_webhook.py", []),
     ("matcher", "matcher.py", []),
     ("attribution", "attribution.py", []),

@@ -47,7 +47,7 @@ from canary.phones.tracking_signature import sign  # noqa: E402
 BENCH_DB = "canary_bench_sms_webhook"
 AUTH_TOKEN = "bench-auth-token-0123456789abcdef"
 TRACKING_SECRET = "bench-tracking-secret"
-CANARY_NUMBERS = [f"+447700900{n:03d}" for n in range(200, 220)]
+CANARY_NUMBERS = [f"+8613900139{n:03d}" for n in range(200, 220)]
 CALLER = "+447700900999"
 TARGET_P99_MS = 50.0
 GUNICORN_WORKERS = 3

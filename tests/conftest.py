@@ -21,8 +21,8 @@ def security_user(username: str, role: str = SECURITY_ANALYST, **fields):
 
 
 DEMO = Path(__file__).resolve().parent.parent / "canary" / "network" / "demo"
-# Ofcom's drama range: valid numbers that never ring a real person.
-TEST_NUMBERS = [f"+447700900{n:03d}" for n in range(200, 260)]
+# Mainland mobiles, as decoys to mainland addresses must carry (the planner refuses others).
+TEST_NUMBERS = [f"+8613900139{n:03d}" for n in range(200, 260)]
 
 
 @pytest.fixture(autouse=True)

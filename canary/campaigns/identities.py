@@ -1,28 +1,27 @@
 """Fake recipients for decoy waybills: names, addresses and goods. Pure: no Django.
 
-Every decoy carries a recipient nobody else has, so a sighting of the name or of the address
-detail points at one decoy. Names are three characters, a single-character surname and two given
-characters, so a privacy label prints them as ``张*伟`` and what survives masking is the *masked
-key* ``张伟`` (surname + last character). Full names are never issued twice; a masked key is
-shared by at most :data:`MAX_NAME_KEY_SHARE` issued names, so a masked-name sighting narrows the
-candidates to at most that many decoys.
+Every decoy carries a recipient nobody else has, so a sighting of the full name or of the address
+detail points at one decoy. Names follow the census, because an insider who sorts a dump by
+surname rarity or name length must not be able to filter the decoys out:
 
-Capacity. The tables hold 232 surnames and 641 last characters: 148,667 usable masked keys (a
-given name never ends in its own surname) and, at two names per key, 297,334 names in all, up to
-1,282 per surname. Real surnames are very uneven: 王 alone would be 7.6 % of the names, so
-following the real frequencies would fill 王's 1,282 names before the 17,000th decoy, after which
-no decoy could be a 王 and the mix of decoys would drift with time. Instead the surname weights
-are the real shares capped so that ``design_volume`` names (default :data:`DESIGN_VOLUME`,
-100,000) use at most 90 % of any surname. At 100,000 the 30 most common surnames (王 … 曹, 65 %
-of the people the table covers) are drawn equally often, ≈ 1.15 % each, and every other surname
-keeps its real relative frequency (1.85× its real share). That holds from the first decoy on; a
-single record says little about whether it is a decoy, only aggregate counts show the
-flattening. A team that will issue fewer decoys can pass a smaller ``design_volume`` and get
-closer to real frequencies (at 20,000 only 王李张 are capped). Past the design volume, surnames
-that fill up drop out, and :class:`IdentitySpaceExhausted` is raised when none is left.
-Given-name characters are drawn by rough popularity and by gender (a male middle character goes
-with a male last character), and spread over all last characters as a surname's common keys fill
-up.
+- Surnames are drawn with their published shares (:data:`identity_data.SURNAME_SHARES`, rescaled
+  so the top 100 make 86 % and 王李张刘陈 about 31 %, as in the Ministry of Public Security's
+  yearly name reports).
+- Each recipient gets a plausible birth decade (1960s-2000s); the decade sets how likely a
+  one-character given name is (a two-character full name, ≈ 17 % overall) and half of the given
+  characters come from that decade's favourites (建国 in the 1960s, 子轩 in the 2000s).
+  About 0.3 % are four-character names with a compound surname (欧阳娜娜).
+
+Uniqueness and masking. Full names are never issued twice. A privacy label prints ``张*伟``; what
+survives masking is the *masked key* (surname + last character, :func:`masking.masked_name_key`).
+The factory fills a surname's keys level by level: no key of a surname takes its next name while
+another key of that surname has fewer, so the number of decoys behind a masked key — the *share
+bound*, :data:`MAX_NAME_KEY_SHARE` at first — grows with volume instead of running out: about 2-3
+per key for common surnames at 10,000 decoys, about 10 at 100,000 and about 90 for 王 at 1,000,000
+(rare surnames stay at 2). A two-character name masks to the surname alone (``张*``), which
+narrows little: attribution treats it as a weak signal (see ``canary/attribution/MODEL.md``).
+When a surname has used every two-character name, its recipients get three-character names, so
+at very high volume the share of two-character names of the commonest surnames falls.
 
 Addresses take the province and city of the node they are seeded for; the district comes from a
 table of major cities (otherwise a development zone, which every city has) unless the caller
@@ -43,11 +42,8 @@ from dataclasses import dataclass
 from . import identity_data as data
 from .masking import mask_name, masked_name_key
 
+# Decoys that may share a masked key before the bound of that surname grows.
 MAX_NAME_KEY_SHARE = 2
-DESIGN_VOLUME = 100_000
-# Share of a surname's names that the design volume may use; the rest absorbs random
-# fluctuation and leaves room to pick among keys instead of taking the last free one.
-_DESIGN_FILL = 0.9
 _TRIES_BEFORE_ENUMERATING = 24
 _TOKEN_TRIES = 200
 _TWO_CHARACTER_SENDER_SHARE = 0.15
@@ -100,42 +96,50 @@ def _popularity_weights(count: int) -> list[float]:
     return [1.0 / (rank + 20) ** 0.5 for rank in range(count)]
 
 
+def census_shares(
+    shares: Sequence[float], top_share: float = data.TOP_100_SHARE, top: int = 100
+) -> list[float]:
+    """The table's shares as fractions of all names: the first ``top`` sum to ``top_share``,
+    the rest to the remainder, each keeping its ratio to the others of its band."""
+    head, tail = sum(shares[:top]), sum(shares[top:])
+    if not tail:
+        return [share / head for share in shares]
+    return [share * top_share / head for share in shares[:top]] + [
+        share * (1 - top_share) / tail for share in shares[top:]
+    ]
+
+
 SURNAMES: tuple[str, ...] = tuple(surname for surname, _ in data.SURNAME_SHARES)
-_REAL_SHARES: tuple[float, ...] = tuple(share for _, share in data.SURNAME_SHARES)
+SURNAME_FRACTIONS: tuple[float, ...] = tuple(census_shares([share for _, share in data.SURNAME_SHARES]))
+_SURNAME_CUM = _cumulative(SURNAME_FRACTIONS)
+_COMPOUNDS = (
+    tuple(s for s, _ in data.COMPOUND_SURNAMES),
+    _cumulative(w for _, w in data.COMPOUND_SURNAMES),
+)
+_DECADES = tuple(decade for decade, _ in data.BIRTH_DECADES)
+_DECADE_CUM = _cumulative(weight for _, weight in data.BIRTH_DECADES)
 _MIDDLE: tuple[tuple[str, ...], tuple[str, ...]] = (
     _unique(data.MALE_MIDDLE),
     _unique(data.FEMALE_MIDDLE),
 )
 _LAST: tuple[tuple[str, ...], tuple[str, ...]] = (_unique(data.MALE_LAST), _unique(data.FEMALE_LAST))
 LAST_CHARACTERS: tuple[str, ...] = _unique(_LAST[_MALE] + _LAST[_FEMALE])
+# When the popular middle characters of a key are used up, any given character of the gender
+# serves (建华 and 华建 are both names): this keeps a key's full names from running out.
+_ANY_MIDDLE = tuple(_unique(_MIDDLE[g] + _LAST[g]) for g in (_MALE, _FEMALE))
 _MIDDLE_CUM = tuple(_cumulative(_popularity_weights(len(pool))) for pool in _MIDDLE)
 _LAST_WEIGHTS = tuple(_popularity_weights(len(pool)) for pool in _LAST)
 _LAST_CUM = tuple(_cumulative(weights) for weights in _LAST_WEIGHTS)
-_REAL_SHARES_CUM = _cumulative(_REAL_SHARES)
-
-
-def planned_surname_weights(
-    shares: Sequence[float], names_per_surname: int, volume: int = DESIGN_VOLUME, fill: float = _DESIGN_FILL
-) -> list[float]:
-    """Real surname shares, capped so that ``volume`` names use at most ``fill`` of any surname.
-
-    Capping only the largest shares (and leaving every other ratio as it is) distorts the real
-    distribution as little as the capacity allows.
-    """
-    allowed = fill * names_per_surname / volume  # largest fraction of all names one surname may take
-    total = sum(shares)
-    if max(shares) / total <= allowed:
-        return list(shares)
-    if allowed * len(shares) <= 1:  # not even equal weights fit: the best is equal weights
-        return [1.0] * len(shares)
-    low, high = 0.0, max(shares)
-    for _ in range(60):  # the capped fraction cap / Σ min(share, cap) grows with cap
-        cap = (low + high) / 2
-        if cap / sum(min(share, cap) for share in shares) <= allowed:
-            low = cap
-        else:
-            high = cap
-    return [min(share, low) for share in shares]
+_LAST_SETS = tuple(frozenset(pool) for pool in _LAST)
+# Per decade and gender: (favourite middles, favourite lasts), kept to characters in our tables.
+_FAVOURITES = {
+    (decade, gender): (
+        tuple(c for c in chars[2 * gender] if c in _ANY_MIDDLE[gender]),
+        tuple(c for c in chars[2 * gender + 1] if c in _LAST_SETS[gender]),
+    )
+    for decade, chars in data.DECADE_FAVOURITES.items()
+    for gender in (_MALE, _FEMALE)
+}
 
 
 def _pick(rng: random.Random, pool: Sequence[str], cumulative: Sequence[float]) -> str:
@@ -190,7 +194,7 @@ class IdentityFactory:
         used_name_keys: Iterable[str] = (),
         used_address_tokens: Iterable[str] = (),
         max_name_key_share: int = MAX_NAME_KEY_SHARE,
-        design_volume: int = DESIGN_VOLUME,
+        surnames: Sequence[str] = SURNAMES,
     ) -> None:
         if max_name_key_share < 1:
             raise ValueError("max_name_key_share must be at least 1")
@@ -200,37 +204,38 @@ class IdentityFactory:
         # A key's issued count is taken from the keys given; names given without their keys count
         # too, so passing either list (or both, describing the same names) gives the right count.
         from_keys = Counter(key.strip() for key in used_name_keys)
-        from_names = Counter(masked_name_key(name) for name in self._used_names)
+        from_names = Counter(masked_name_key(name) for name in self._used_names if len(name.strip()) > 2)
         self._key_counts: Counter[str] = from_keys | from_names
         self._used_tokens = {canonical_token(token) for token in used_address_tokens}
         self._previous_community = ""
 
-        self._surname_weights = planned_surname_weights(
-            _REAL_SHARES, self._share * len(LAST_CHARACTERS), volume=design_volume
-        )
-        self._surname_cum = _cumulative(self._surname_weights)
-        # Free last characters per surname and gender, kept current as keys fill up.
-        self._last_sets = tuple(frozenset(pool) for pool in _LAST)
-        self._free = {
-            (surname, gender): len(_LAST[gender]) for surname in SURNAMES for gender in (_MALE, _FEMALE)
-        }
-        self._full_surnames: set[str] = set()
-        # A given name never repeats the surname (林某林 reads wrong), so those keys start full.
-        full_keys = {key for key, count in self._key_counts.items() if count >= self._share and len(key) == 2}
-        for key in full_keys | {surname + surname for surname in SURNAMES}:
-            self._forget_key(key)
+        # ``surnames`` narrows the table (a small factory for tests), keeping the census weights.
+        weights = dict(zip(SURNAMES, SURNAME_FRACTIONS, strict=True))
+        self._surnames = tuple(s for s in surnames if s in weights)
+        self._surname_cum = _cumulative(weights[s] for s in self._surnames)
+        # Per surname: the current share bound and, per gender, how many last characters still
+        # take a name under it. Filled in on first use (most campaigns touch a few surnames).
+        self._bound: dict[str, int] = {}
+        self._free: dict[tuple[str, int], int] = {}
+        self._open: dict[tuple[str, int], list[str]] = {}  # last characters not yet found full
+        self._dead_keys: set[str] = set()  # keys whose every full name is taken
+        self._no_two_character: set[str] = set()  # surnames whose two-character names are used up
 
     # --- names -------------------------------------------------------------------------------
 
     def recipient(self) -> Recipient:
-        """A new recipient: full name never issued, masked key below the share bound."""
+        """A new recipient: full name never issued, masked key within its surname's bound."""
         name = self._new_name()
         return Recipient(name=name, masked_name=mask_name(name), name_key=masked_name_key(name))
+
+    def share_bound(self, surname: str) -> int:
+        """How many decoys the masked keys of ``surname`` may share at present."""
+        return self._bound.get(surname, self._share)
 
     def person_name(self) -> str:
         """A plausible sender contact name, real surname frequencies, no uniqueness."""
         rng = self._rng
-        surname = _pick(rng, SURNAMES, _REAL_SHARES_CUM)
+        surname = _pick(rng, SURNAMES, _SURNAME_CUM)
         gender = _MALE if rng.random() < 0.5 else _FEMALE
         last = surname
         while last == surname:
@@ -244,74 +249,143 @@ class IdentityFactory:
 
     def _new_name(self) -> str:
         rng = self._rng
-        # Each failed round marks a surname or a key as full, so the loop always ends.
-        while True:
-            surname = self._draw_surname()
-            gender = _MALE if rng.random() < 0.5 else _FEMALE
-            if self._free[surname, gender] == 0:
-                gender = 1 - gender
-            last = self._draw_last(surname, gender)
-            middle = self._draw_middle(surname, gender, last)
-            if middle is None:  # every full name with this key is taken: treat the key as full
-                self._key_counts[surname + last] = self._share
-                self._forget_key(surname + last)
-                continue
-            name = surname + middle + last
-            self._used_names.add(name)
-            self._key_counts[surname + last] += 1
-            if self._key_counts[surname + last] == self._share:
-                self._forget_key(surname + last)
-            return name
+        decade = _pick(rng, _DECADES, _DECADE_CUM)
+        gender = _MALE if rng.random() < 0.5 else _FEMALE
+        if rng.random() < data.FOUR_CHARACTER_SHARE:
+            name = self._four_character_name(decade, gender)
+            if name:
+                return self._issue(name)
+        surname = self._draw_surname()
+        if (
+            surname not in self._no_two_character
+            and rng.random() < data.TWO_CHARACTER_SHARE_BY_DECADE[decade]
+        ):
+            name = self._two_character_name(surname, decade, gender)
+            if name:
+                return self._issue(name)
+        return self._issue(self._three_character_name(surname, decade, gender))
+
+    def _issue(self, name: str) -> str:
+        self._used_names.add(name)
+        if len(name) > 2:
+            key = masked_name_key(name)
+            self._key_counts[key] += 1
+            surname = key[0]
+            if (surname, _MALE) in self._free and self._key_counts[key] == self._bound[surname]:
+                self._key_filled(surname, key[1])
+        return name
 
     def _draw_surname(self) -> str:
+        return _pick(self._rng, self._surnames, self._surname_cum)
+
+    def _given(self, decade: int, gender: int, position: int) -> str:
+        """A decade favourite half of the time, otherwise a character by general popularity."""
+        rng = self._rng
+        favourites = _FAVOURITES[decade, gender][position]
+        if favourites and rng.random() < data.DECADE_FAVOURITE_SHARE:
+            return rng.choice(favourites)
+        if position == 0:
+            return _pick(rng, _MIDDLE[gender], _MIDDLE_CUM[gender])
+        return _pick(rng, _LAST[gender], _LAST_CUM[gender])
+
+    def _two_character_name(self, surname: str, decade: int, gender: int) -> str | None:
         for _ in range(_TRIES_BEFORE_ENUMERATING):
-            surname = _pick(self._rng, SURNAMES, self._surname_cum)
-            if surname not in self._full_surnames:
-                return surname
-        available = [
-            (surname, weight)
-            for surname, weight in zip(SURNAMES, self._surname_weights, strict=True)
-            if surname not in self._full_surnames
-        ]
-        if not available:
+            last = self._given(decade, gender, 1)
+            if last != surname and surname + last not in self._used_names:
+                return surname + last
+        rng = self._rng
+        for _ in range(_TRIES_BEFORE_ENUMERATING):
+            last = LAST_CHARACTERS[rng.randrange(len(LAST_CHARACTERS))]
+            if last != surname and surname + last not in self._used_names:
+                return surname + last
+        if all(surname + last in self._used_names for last in LAST_CHARACTERS if last != surname):
+            self._no_two_character.add(surname)
+        return None  # a three-character name instead
+
+    def _four_character_name(self, decade: int, gender: int) -> str | None:
+        compound = _pick(self._rng, *_COMPOUNDS)
+        for _ in range(_TRIES_BEFORE_ENUMERATING):
+            middle, last = self._given(decade, gender, 0), self._given(decade, gender, 1)
+            name = compound + middle + last
+            key = masked_name_key(name)
+            if middle != last and name not in self._used_names and self._key_counts[key] < self._share:
+                return name
+        return None
+
+    def _three_character_name(self, surname: str, decade: int, gender: int) -> str:
+        # Each round that finds no middle character kills a key, so the loop always ends.
+        while True:
+            if self._free_for(surname, gender) == 0:
+                if self._free_for(surname, 1 - gender) == 0:
+                    self._raise_bound(surname)
+                    continue
+                gender = 1 - gender
+            last = self._draw_last(surname, decade, gender)
+            middle = self._draw_middle(surname, decade, gender, last)
+            if middle is not None:
+                return surname + middle + last
+            self._dead_keys.add(surname + last)
+            self._key_filled(surname, last)
+
+    def _free_for(self, surname: str, gender: int) -> int:
+        if (surname, gender) not in self._free:
+            self._bound.setdefault(surname, self._share)
+            self._count_free(surname)
+        return self._free[surname, gender]
+
+    def _usable(self, surname: str, last: str) -> bool:
+        key = surname + last
+        return last != surname and key not in self._dead_keys and self._key_counts[key] < self._bound[surname]
+
+    def _count_free(self, surname: str) -> None:
+        for gender in (_MALE, _FEMALE):
+            self._free[surname, gender] = sum(self._usable(surname, last) for last in _LAST[gender])
+
+    def _raise_bound(self, surname: str) -> None:
+        """Every key of the surname holds as many decoys as the bound allows: let each take one
+        more (the graceful growth), unless no key has a full name left at all."""
+        if all(surname + last in self._dead_keys for last in LAST_CHARACTERS if last != surname):
             raise IdentitySpaceExhausted(
-                f"every surname has all its masked keys issued {self._share} times; no new recipient "
-                f"name can keep masked names within {self._share} decoys each"
+                f"every full name with the surname {surname} has been issued; no new recipient can be named"
             )
-        return self._rng.choices([s for s, _ in available], weights=[w for _, w in available])[0]
+        self._bound[surname] += 1
+        self._count_free(surname)
+        for gender in (_MALE, _FEMALE):
+            self._open.pop((surname, gender), None)
 
-    def _draw_last(self, surname: str, gender: int) -> str:
-        pool, cumulative = _LAST[gender], _LAST_CUM[gender]
+    def _key_filled(self, surname: str, last: str) -> None:
+        for gender in (_MALE, _FEMALE):
+            if last in _LAST_SETS[gender] and (surname, gender) in self._free:
+                self._free[surname, gender] -= 1
+
+    def _draw_last(self, surname: str, decade: int, gender: int) -> str:
         for _ in range(_TRIES_BEFORE_ENUMERATING):
-            last = _pick(self._rng, pool, cumulative)
-            if last != surname and self._key_counts[surname + last] < self._share:
+            last = self._given(decade, gender, 1)
+            if self._usable(surname, last):
                 return last
-        free = [
-            (last, weight)
-            for last, weight in zip(pool, _LAST_WEIGHTS[gender], strict=True)
-            if last != surname and self._key_counts[surname + last] < self._share
-        ]
-        return self._rng.choices([last for last, _ in free], weights=[weight for _, weight in free])[0]
+        # Most keys are at the bound: draw from the open ones, dropping those found full (O(1)
+        # amortised, where enumerating every last character each time slowed issuing tenfold).
+        candidates = self._open.setdefault((surname, gender), list(_LAST[gender]))
+        while True:
+            index = self._rng.randrange(len(candidates))
+            last = candidates[index]
+            if self._usable(surname, last):
+                return last
+            candidates[index] = candidates[-1]
+            candidates.pop()
 
-    def _draw_middle(self, surname: str, gender: int, last: str) -> str | None:
-        pool, cumulative = _MIDDLE[gender], _MIDDLE_CUM[gender]
+    def _draw_middle(self, surname: str, decade: int, gender: int, last: str) -> str | None:
         for _ in range(_TRIES_BEFORE_ENUMERATING):
-            middle = _pick(self._rng, pool, cumulative)
+            middle = self._given(decade, gender, 0)
+            if middle not in (surname, last) and surname + middle + last not in self._used_names:
+                return middle
+        pool = _ANY_MIDDLE[gender]
+        for _ in range(_TRIES_BEFORE_ENUMERATING):
+            middle = pool[self._rng.randrange(len(pool))]
             if middle not in (surname, last) and surname + middle + last not in self._used_names:
                 return middle
         free = [m for m in pool if m not in (surname, last) and surname + m + last not in self._used_names]
         return self._rng.choice(free) if free else None
-
-    def _forget_key(self, key: str) -> None:
-        """A key reached the share bound: its last character is no longer free for its surname."""
-        surname, last = key[0], key[1]
-        if (surname, _MALE) not in self._free:
-            return  # a surname outside our tables (issued by someone else): nothing to track
-        for gender in (_MALE, _FEMALE):
-            if last in self._last_sets[gender]:
-                self._free[surname, gender] -= 1
-        if self._free[surname, _MALE] == 0 and self._free[surname, _FEMALE] == 0:
-            self._full_surnames.add(surname)
 
     # --- addresses ---------------------------------------------------------------------------
 

@@ -835,3 +835,51 @@ ITEM_CATALOGUE: dict[str, tuple[tuple[str, int, int], ...]] = {
         ("车厘子 5斤", 200, 500),
     ),
 }
+
+# --- the shape of a recipient's name ------------------------------------------------------------
+# The Ministry of Public Security's yearly name reports (全国姓名报告) put the five commonest
+# surnames 王李张刘陈 at about 30 % of registered residents and the 100 commonest at about 86 %.
+# SURNAME_SHARES orders and weighs the surnames within those bands; identities rescales it so the
+# first 100 rows together make TOP_100_SHARE and the rest of the table the remainder.
+TOP_100_SHARE = 0.86
+
+# Compound surnames, the source of the rare four-character names (欧阳娜娜), with rough weights.
+COMPOUND_SURNAMES: tuple[tuple[str, int], ...] = (
+    ("欧阳", 30),
+    ("司马", 8),
+    ("上官", 8),
+    ("诸葛", 6),
+    ("司徒", 6),
+    ("东方", 5),
+    ("皇甫", 4),
+    ("慕容", 3),
+    ("夏侯", 3),
+    ("令狐", 3),
+)
+FOUR_CHARACTER_SHARE = 0.003
+
+# Recipients of online orders by birth decade (weights), and how often each decade's parents gave
+# a one-character given name (a two-character full name such as 王伟): common from the 1950s to the
+# 1980s, rarer since. Together ≈ 17 % of recipients carry a two-character name.
+BIRTH_DECADES: tuple[tuple[int, int], ...] = ((1960, 8), (1970, 17), (1980, 28), (1990, 32), (2000, 15))
+TWO_CHARACTER_SHARE_BY_DECADE: dict[int, float] = {
+    1960: 0.22,
+    1970: 0.26,
+    1980: 0.22,
+    1990: 0.12,
+    2000: 0.06,
+}
+# Share of given-name characters taken from the decade's favourites (the rest from the general
+# tables above, so names stay varied and the name space stays large).
+DECADE_FAVOURITE_SHARE = 0.5
+
+# Favourite given-name characters of each birth decade: (male middle, male last, female middle,
+# female last). 建国 and 秀英 belong to the 1960s, 伟 and 丽 to the 1970s, 磊 and 婷 to the 1980s,
+# 浩 and 欣 to the 1990s, 轩 and 涵 to the 2000s.
+DECADE_FAVOURITES: dict[int, tuple[str, str, str, str]] = {
+    1960: ("建国卫红志永文长", "国军华明强平林民斌忠", "秀桂玉淑凤红美金", "英兰华珍芳萍红霞凤梅"),
+    1970: ("志建晓海永小文红", "伟勇军斌杰涛强刚辉波", "丽晓秀春海红小美", "丽芳燕敏静娟艳玲霞红"),
+    1980: ("俊晓志海文明伟宏", "磊涛超鹏飞杰亮斌浩峰", "晓丽雪婷春小静佳", "婷丹娜静敏莉倩雪颖燕"),
+    1990: ("子浩俊家嘉志宇佳", "浩宇鑫杰磊凯帅鹏晨豪", "佳雨欣思晓雅梦诗", "婷雪琪欣悦颖瑶佳倩琳"),
+    2000: ("子浩梓宇俊一皓奕", "轩宇涵泽睿浩然辰铭熙", "梓子欣雨诗语可若", "涵萱怡彤琪妍欣悦瑶菲"),
+}

@@ -52,3 +52,12 @@ def masked_phone_key(phone: str) -> str:
     """What survives phone masking: first 3 + last 4 digits, e.g. ``1388000``."""
     digits = national_number(phone)
     return digits[:3] + digits[-4:] if len(digits) >= 8 else digits
+
+
+# Mainland mobile numbers: 11 digits starting 13-19 (China Mobile, Unicom, Telecom, Broadnet).
+_MAINLAND_MOBILE = re.compile(r"\+861[3-9]\d{9}")
+
+
+def is_mainland_mobile(e164: str) -> bool:
+    """True for an E.164 mainland mobile (``+86 1[3-9]…``, 11 national digits)."""
+    return bool(_MAINLAND_MOBILE.fullmatch(e164))

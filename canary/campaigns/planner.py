@@ -20,7 +20,7 @@ from canary.audit.services import record
 from canary.network.models import Node, NodeKind
 from canary.phones import pool
 
-from . import routing, serials
+from . import numbering, routing, serials
 from .identities import IdentityFactory, IdentitySpaceExhausted
 from .masking import mask_phone
 from .models import (
@@ -38,8 +38,6 @@ log = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[-a-z0-9_]{1,64}$")
 BATCH = 2000
-# Codewords longer than this buy little: a leak that rings three numbers already decodes.
-MAX_CODEWORD_WEIGHT = 3
 
 
 class SpecError(ValueError):
@@ -63,6 +61,7 @@ class CampaignSpec:
     numbers: int | None = None
     controls: int = 0
     seed: int | None = None
+    allow_foreign_numbers: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CampaignSpec:
@@ -117,6 +116,8 @@ class CampaignSpec:
             value = data.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
                 problems.append(f"{key} must be a whole number ≥ 0")
+        if not isinstance(data.get("allow_foreign_numbers", False), bool):
+            problems.append("allow_foreign_numbers must be true or false")
         if problems:
             raise SpecError(problems)
         return cls(
@@ -133,6 +134,7 @@ class CampaignSpec:
             numbers=data.get("numbers"),
             controls=data.get("controls") or 0,
             seed=data.get("seed"),
+            allow_foreign_numbers=data.get("allow_foreign_numbers", False),
         )
 
 
@@ -153,13 +155,14 @@ class IssueSummary:
     exposures: int
     numbers: int
     codeword_weight: int
+    number_plan: numbering.NumberPlan | None = None
 
     def __str__(self) -> str:
         c = self.campaign
         return (
             f"campaign {c.slug} ({c.get_status_display()}): {self.decoys} decoys for {self.targets} "
             f"target nodes, {self.exposures} exposures, {self.numbers} canary numbers "
-            f"(codewords of {self.codeword_weight}), "
+            f"(codewords of {self.codeword_weight}; {self.number_plan}), "
             f"carrier {c.carrier}, strategy {c.strategy}, "
             f"{timezone.localtime(c.starts_at):%Y-%m-%d} → {timezone.localtime(c.ends_at):%Y-%m-%d}"
         )
@@ -200,10 +203,11 @@ def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummar
 
 
 def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
-    numbers = pool.claim_numbers(campaign, spec.numbers)
-    if not numbers:
-        raise SpecError(["no canary numbers are free: register some with add_numbers"])
-    max_weight = max(1, min(MAX_CODEWORD_WEIGHT, spec.decoys_per_node))
+    try:
+        numbers, plan = numbering.claim(campaign, targets, spec)
+    except pool.NumberError as exc:
+        raise SpecError([str(exc)]) from exc
+    max_weight = numbering.max_weight(spec.decoys_per_node)
     try:
         weight = smallest_weight(len(numbers), len(targets), max_weight)
         words = codewords(len(numbers), weight, len(targets))
@@ -211,14 +215,14 @@ def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
         raise SpecError(
             [f"{len(numbers)} canary numbers cannot give {len(targets)} nodes distinct number sets: {exc}"]
         ) from exc
-    return numbers, weight, words
+    return numbers, weight, words, plan
 
 
 def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) -> IssueSummary:
     """Make every decoy of the campaign: number, recipient, address, item, route, exposures."""
     rng = random.Random(spec.seed)
     carrier = spec.carrier
-    numbers, weight, words = _codebook(campaign, targets, spec)
+    numbers, weight, words, plan = _codebook(campaign, targets, spec)
     net = routing.Network(
         routing.NodeInfo(*row)
         for row in Node.objects.values_list("id", "code", "kind", "parent_id", "province", "city")
@@ -318,7 +322,7 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
         ]
         _insert_exposures(rows)
         exposures += len(rows)
-    return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight)
+    return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight, plan)
 
 
 def _insert_exposures(rows: list[tuple]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import phonenumbers
@@ -9,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from canary.campaigns.masking import is_mainland_mobile
 
 from .models import CanaryNumber, NumberAssignment, NumberStatus, Provider
 
@@ -55,10 +58,16 @@ def free_numbers() -> Q:
     return Q(status=NumberStatus.AVAILABLE) | Q(status=NumberStatus.QUARANTINED, quarantined_until__lte=now)
 
 
-def claim_numbers(campaign, count: int | None) -> list[CanaryNumber]:
+def fitting(e164s: Iterable[str], mainland_only: bool) -> list[str]:
+    """The numbers that may be printed: mainland mobiles only when the decoys go to the mainland."""
+    return [e164 for e164 in e164s if not mainland_only or is_mainland_mobile(e164)]
+
+
+def claim_numbers(campaign, count: int | None, mainland_only: bool = False) -> list[CanaryNumber]:
     """Assign free numbers to a campaign; each is claimed by a conditional UPDATE so two
     campaigns planned at once can never print the same number."""
-    ids = list(CanaryNumber.objects.filter(free_numbers()).order_by("e164").values_list("id", flat=True))
+    free = dict(CanaryNumber.objects.filter(free_numbers()).order_by("e164").values_list("e164", "id"))
+    ids = [free[e164] for e164 in fitting(free, mainland_only)]
     if count is not None:
         if count > len(ids):
             raise NumberError(f"{count} canary numbers requested but only {len(ids)} are free")

@@ -3,7 +3,7 @@ from itertools import pairwise
 
 import pytest
 
-from canary.campaigns import identities
+from canary.campaigns import identities, identity_data
 from canary.campaigns.identities import (
     LAST_CHARACTERS,
     MAX_NAME_KEY_SHARE,
@@ -11,7 +11,7 @@ from canary.campaigns.identities import (
     IdentityFactory,
     IdentitySpaceExhausted,
     canonical_token,
-    planned_surname_weights,
+    census_shares,
 )
 from canary.campaigns.identity_data import CITY_DISTRICTS, GENERIC_DISTRICTS, ITEM_CATALOGUE
 from canary.campaigns.masking import mask_name, masked_name_key
@@ -53,20 +53,29 @@ def test_100k_recipient_names_are_all_different(issued):
     assert len({r.name for r in recipients}) == 100_000
 
 
-def test_100k_recipients_keep_every_masked_name_within_the_share_bound(issued):
+def test_100k_recipients_fill_masked_keys_level_by_level(issued):
     recipients, _, _ = issued
-    shares = Counter(r.name_key for r in recipients)
-    assert max(shares.values()) <= MAX_NAME_KEY_SHARE
+    shares = Counter(r.name_key for r in recipients if len(r.name) == 3)
+    by_surname: dict[str, list[int]] = {}
+    for key, count in shares.items():
+        by_surname.setdefault(key[0], []).append(count)
+    # The bound grows with volume for the common surnames only, and stays a handful of decoys.
+    assert max(by_surname["王"]) <= 15
+    assert max(by_surname["沙"]) <= MAX_NAME_KEY_SHARE
     assert MAX_NAME_KEY_SHARE in (1, 2)
 
 
-def test_recipients_are_three_character_names_that_mask_like_a_privacy_label(issued):
+def test_recipients_mask_like_a_privacy_label(issued):
     recipients, _, _ = issued
     for r in recipients:
-        assert len(r.name) == 3 and r.name[0] in SURNAMES
-        assert r.name[0] not in r.name[1:] and r.name[1] != r.name[2]  # no 林林峰, 王丽丽
-        assert r.masked_name == mask_name(r.name) == f"{r.name[0]}*{r.name[2]}"
-        assert r.name_key == masked_name_key(r.name) == r.name[0] + r.name[2]
+        assert 2 <= len(r.name) <= 4
+        if len(r.name) == 4:
+            assert r.name[:2] in dict(identity_data.COMPOUND_SURNAMES)
+        else:
+            assert r.name[0] in SURNAMES and r.name[0] not in r.name[1:]  # no 林林峰
+        assert r.name[-2] != r.name[-1]  # no 王丽丽
+        assert r.masked_name == mask_name(r.name)
+        assert r.name_key == masked_name_key(r.name)
 
 
 def test_names_use_only_common_characters(issued):
@@ -77,12 +86,11 @@ def test_names_use_only_common_characters(issued):
 
 def test_common_surnames_are_far_more_frequent_than_rare_ones(issued):
     recipients, _, _ = issued
-    surnames = Counter(r.name[0] for r in recipients)
+    surnames = Counter(r.name[0] for r in recipients if len(r.name) < 4)
     top_ten = {s for s, _ in surnames.most_common(10)}
-    assert top_ten <= set(SURNAMES[:40])
-    assert surnames["王"] > 8 * surnames["沙"] > 0
-    # Below the capped top, surnames keep their real order: 邹 (0.30 %) beats 牛 (0.15 %).
-    assert surnames["邹"] > surnames["牛"]
+    assert top_ten <= set(SURNAMES[:15])
+    assert surnames["王"] > 50 * surnames["沙"] > 0
+    assert surnames["邹"] > surnames["牛"]  # 0.30 % beats 0.15 %
 
 
 def test_100k_address_tokens_are_all_different_and_inside_the_full_address(issued):
@@ -150,7 +158,7 @@ def test_identities_issued_before_are_never_issued_again():
     new = [(second.recipient(), second.address("上海市", "上海市")) for _ in range(5000)]
     assert not {r.name for r, _ in old} & {r.name for r, _ in new}
     assert not {canonical_token(a.token) for _, a in old} & {canonical_token(a.token) for _, a in new}
-    shares = Counter(r.name_key for r, _ in old + new)
+    shares = Counter(r.name_key for r, _ in old + new if len(r.name) == 3)
     assert max(shares.values()) <= MAX_NAME_KEY_SHARE
 
 
@@ -159,27 +167,53 @@ def test_names_given_without_their_keys_still_count_toward_the_share():
     old = [first.recipient().name for _ in range(20_000)]
     second = IdentityFactory(seed=5, used_names=old)
     new = [second.recipient().name for _ in range(20_000)]
-    shares = Counter(masked_name_key(name) for name in old + new)
-    assert max(shares.values()) <= MAX_NAME_KEY_SHARE
+    shares = Counter(masked_name_key(name) for name in old + new if len(name) == 3)
+    # 40,000 names fill the common surnames' keys past the first bound; the old names count.
+    assert all(count <= second.share_bound(key[0]) for key, count in shares.items())
+    assert max(shares.values()) > MAX_NAME_KEY_SHARE
 
 
 def test_keys_already_used_once_can_take_only_one_more_name():
     factory = IdentityFactory(seed=11, used_name_keys=every_key(1))
     new_keys = Counter(factory.recipient().name_key for _ in range(5000))
-    assert max(new_keys.values()) == 1
+    assert max(count for key, count in new_keys.items() if len(key) == 2) == 1
 
 
-def test_running_out_of_masked_keys_raises_a_clear_error():
-    factory = IdentityFactory(seed=2, used_name_keys=every_key(2, but="李伟"))
-    assert [factory.recipient().name_key for _ in range(2)] == ["李伟", "李伟"]
-    with pytest.raises(IdentitySpaceExhausted, match="masked keys"):
-        factory.recipient()
+def three_character_recipients(factory: IdentityFactory, count: int) -> list[str]:
+    names = []
+    while len(names) < count:
+        name = factory.recipient().name
+        if len(name) == 3:
+            names.append(name)
+    return names
 
 
-def test_share_of_one_allows_each_masked_key_once():
-    factory = IdentityFactory(seed=2, used_name_keys=every_key(1, but="王芳"), max_name_key_share=1)
-    assert factory.recipient().name_key == "王芳"
-    with pytest.raises(IdentitySpaceExhausted):
+def test_a_surname_whose_keys_are_full_grows_its_bound_instead_of_failing(monkeypatch):
+    monkeypatch.setattr(identity_data, "FOUR_CHARACTER_SHARE", 0.0)
+    factory = IdentityFactory(seed=2, used_name_keys=[*every_key(2, but="李伟"), "李伟"], surnames=["李"])
+    first = three_character_recipients(factory, 1)[0]
+    assert masked_name_key(first) == "李伟" and factory.share_bound("李") == 2
+    three_character_recipients(factory, 1)
+    assert factory.share_bound("李") == 3
+
+
+def test_share_of_one_allows_each_masked_key_once_then_grows(monkeypatch):
+    monkeypatch.setattr(identity_data, "FOUR_CHARACTER_SHARE", 0.0)
+    factory = IdentityFactory(
+        seed=2, used_name_keys=every_key(1, but="王芳"), max_name_key_share=1, surnames=["王"]
+    )
+    assert masked_name_key(three_character_recipients(factory, 1)[0]) == "王芳"
+    three_character_recipients(factory, 1)
+    assert factory.share_bound("王") == 2
+
+
+def test_a_surname_with_every_full_name_issued_raises_a_clear_error(monkeypatch):
+    monkeypatch.setattr(identity_data, "FOUR_CHARACTER_SHARE", 0.0)
+    given = set(identities.LAST_CHARACTERS) | {c for pool in identities._ANY_MIDDLE for c in pool}
+    every_name = ["沙" + m + last for last in identities.LAST_CHARACTERS for m in given]
+    every_name += ["沙" + last for last in identities.LAST_CHARACTERS]
+    factory = IdentityFactory(seed=4, used_names=every_name, surnames=["沙"])
+    with pytest.raises(IdentitySpaceExhausted, match="surname 沙"):
         factory.recipient()
 
 
@@ -202,15 +236,55 @@ def test_sender_names_are_plausible_and_may_repeat():
     assert Counter(n[0] for n in names).most_common(1)[0][0] in "王李张"
 
 
-def test_surname_weights_cap_only_the_largest_shares():
-    shares = [50.0, 30.0, 8.0, 6.0, 6.0]
-    weights = planned_surname_weights(shares, names_per_surname=100, volume=400, fill=1.0)
-    fractions = [w / sum(weights) for w in weights]
-    assert max(fractions) <= 0.25 + 1e-9
-    assert weights[2:] == shares[2:]
-    assert weights[0] == pytest.approx(weights[1])
+def test_census_shares_put_the_top_100_at_86_percent():
+    fractions = census_shares([float(200 - rank) for rank in range(150)])
+    assert sum(fractions) == pytest.approx(1.0)
+    assert sum(fractions[:100]) == pytest.approx(identity_data.TOP_100_SHARE)
+    assert fractions[0] / fractions[1] == pytest.approx(200 / 199)
 
 
-def test_surname_weights_are_the_real_shares_when_capacity_allows():
-    shares = [5.0, 3.0, 2.0]
-    assert planned_surname_weights(shares, names_per_surname=1000, volume=100) == shares
+@pytest.fixture(scope="module")
+def ten_thousand():
+    factory = IdentityFactory(seed=20261207)
+    return [factory.recipient().name for _ in range(10_000)]
+
+
+def test_10k_recipients_have_the_census_share_of_the_top_five_surnames(ten_thousand):
+    # Published: 王李张刘陈 ≈ 30 % of residents. Tolerance 25-35 %.
+    top_five = sum(1 for name in ten_thousand if name[0] in "王李张刘陈" and len(name) < 4)
+    assert 0.25 <= top_five / len(ten_thousand) <= 0.35
+
+
+def test_10k_recipients_have_the_census_share_of_the_top_100_surnames(ten_thousand):
+    top_100 = set(SURNAMES[:100])
+    share = sum(1 for name in ten_thousand if name[0] in top_100 and len(name) < 4) / len(ten_thousand)
+    assert 0.82 <= share <= 0.90  # published ≈ 86 %
+
+
+def test_10k_recipients_mix_two_three_and_rare_four_character_names(ten_thousand):
+    lengths = Counter(len(name) for name in ten_thousand)
+    # Two-character names: ≈ 17 % by the birth-decade mix; band 12-22 %.
+    assert 0.12 <= lengths[2] / 10_000 <= 0.22
+    assert 0.75 <= lengths[3] / 10_000 <= 0.88
+    assert 0 < lengths[4] / 10_000 <= 0.01
+    assert len(set(ten_thousand)) == 10_000
+
+
+def test_given_names_follow_the_birth_decades(ten_thousand):
+    given = Counter(name[1:] for name in ten_thousand if len(name) == 3)
+    # Each decade's favourites show up: 建国-style 1960s middles and 2000s 轩/涵 endings alike.
+    assert sum(n for g, n in given.items() if g[0] == "建") > 20
+    assert sum(n for g, n in given.items() if g[-1] in "轩涵") > 50
+
+
+def test_one_surname_takes_the_names_of_a_million_decoys_without_running_out(monkeypatch):
+    """王 is ≈ 6 % of the three-character names: ~63,000 of them in 1,000,000 decoys. The full
+    factory issues 1,000,000 in about a minute (bench/identities.py); this is the same rule on
+    the surname that fills first."""
+    monkeypatch.setattr(identity_data, "FOUR_CHARACTER_SHARE", 0.0)
+    factory = IdentityFactory(seed=6, surnames=["王"])
+    names = [factory.recipient().name for _ in range(75_000)]
+    assert len(set(names)) == len(names)
+    keys = Counter(masked_name_key(name) for name in names if len(name) == 3)
+    assert max(keys.values()) - min(keys.values()) <= 1  # filled level by level
+    assert max(keys.values()) == factory.share_bound("王") <= 150

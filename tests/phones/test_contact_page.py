@@ -52,7 +52,7 @@ def test_a_text_naming_a_decoy_shows_its_waybill_and_the_node_it_was_seeded_for(
 def test_unmatched_contacts_can_be_listed_alone(client, analyst, campaign):
     decoy = Decoy.objects.filter(campaign=campaign).select_related("number").first()
     contact(decoy.number.e164, "SM1", body="matched one")
-    contact("+447700900299", "SM2", body="nobody's number")
+    contact("+8613900139299", "SM2", body="nobody's number")
 
     page = client.get("/contacts/?state=unmatched", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
@@ -71,7 +71,7 @@ def test_the_next_page_keeps_the_filter(client, analyst, campaign):
             provider="twilio",
             provider_sid=f"SM{n}",
             kind="sms",
-            to_number="+447700900299",
+            to_number="+8613900139299",
             received_at=timezone.now(),
         )
 

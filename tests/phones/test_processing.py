@@ -70,7 +70,7 @@ def test_a_call_to_the_number_of_decoys_on_full_labels_gives_no_system_hint(camp
 
 
 def test_contact_to_a_number_that_is_no_canary_is_kept_as_unmatched(campaign):
-    contact = make_contact("+447700900299")
+    contact = make_contact("+8613900139299")
     processing.process_contact(contact.pk)
     contact.refresh_from_db()
     assert contact.is_unmatched
@@ -125,9 +125,9 @@ def test_a_live_claim_is_not_taken_over_but_a_dead_one_is(campaign):
 
 def test_sweeper_finds_contacts_the_queue_lost_but_not_fresh_or_done_ones(campaign):
     old = timezone.now() - timedelta(minutes=5)
-    lost = make_contact("+447700900200", sid="CA1")
-    fresh = make_contact("+447700900200", sid="CA2")
-    done = make_contact("+447700900200", sid="CA3")
+    lost = make_contact("+8613900139200", sid="CA1")
+    fresh = make_contact("+8613900139200", sid="CA2")
+    done = make_contact("+8613900139200", sid="CA3")
     Contact.objects.filter(pk__in=[lost.pk, done.pk]).update(stored_at=old)
     Contact.objects.filter(pk=done.pk).update(processed_at=timezone.now())
     assert processing.unprocessed_contacts(timedelta(seconds=60)) == [lost.pk]

@@ -175,8 +175,8 @@ def test_caller_lookup_is_fetched_once_and_cached(fake_twilio, post_twilio, db):
             "caller_name": None,
         },
     )
-    post_twilio("/hooks/twilio/sms/", sms_params("SM" + "l" * 32, "+447700900200", "a"))
-    post_twilio("/hooks/twilio/sms/", sms_params("SM" + "k" * 32, "+447700900200", "b"))
+    post_twilio("/hooks/twilio/sms/", sms_params("SM" + "l" * 32, "+8613900139200", "a"))
+    post_twilio("/hooks/twilio/sms/", sms_params("SM" + "k" * 32, "+8613900139200", "b"))
 
     for contact in Contact.objects.all():
         enrich_caller(contact.pk)
@@ -195,7 +195,7 @@ def test_list_contacts_json_gives_sid_parties_kind_time_decoys_and_strength(
         post_twilio(
             "/hooks/twilio/sms/", sms_params("SM" + "j" * 32, decoy.number.e164, f"{decoy.waybill_no}理赔")
         )
-        post_twilio("/hooks/twilio/sms/", sms_params("SM" + "i" * 32, "+447700900299", "无关"))
+        post_twilio("/hooks/twilio/sms/", sms_params("SM" + "i" * 32, "+8613900139299", "无关"))
 
     call_command("list_contacts", "--since", "2020-01-01", "--json")
     rows = {row["provider_sid"]: row for row in json.loads(capsys.readouterr().out)}

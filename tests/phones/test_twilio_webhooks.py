@@ -20,7 +20,7 @@ VOICE = "/hooks/twilio/voice/"
 
 def test_sms_is_stored_with_chinese_body_and_answered_with_empty_twiml(post_twilio):
     body = "您好，您的快递丢失了，我们将双倍赔偿，请加微信 kf8888"
-    response = post_twilio(SMS, sms_params("SM" + "1" * 32, "+447700900200", body))
+    response = post_twilio(SMS, sms_params("SM" + "1" * 32, "+8613900139200", body))
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/xml")
@@ -31,7 +31,7 @@ def test_sms_is_stored_with_chinese_body_and_answered_with_empty_twiml(post_twil
         "sms",
         body,
         "+447700900999",
-        "+447700900200",
+        "+8613900139200",
     )
     assert contact.caller_geo["FromCity"] == "LONDON"
     assert contact.raw["sms"]["MessageSid"] == "SM" + "1" * 32
@@ -40,7 +40,7 @@ def test_sms_is_stored_with_chinese_body_and_answered_with_empty_twiml(post_twil
 def test_sms_media_urls_are_kept(post_twilio):
     params = sms_params(
         "SM" + "2" * 32,
-        "+447700900200",
+        "+8613900139200",
         "看图",
         NumMedia="1",
         MediaUrl0="https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME1",
@@ -51,7 +51,7 @@ def test_sms_media_urls_are_kept(post_twilio):
 
 
 def test_retried_sms_delivery_is_stored_once_and_answered_the_same(post_twilio):
-    params = sms_params("SM" + "3" * 32, "+447700900200", "重复投递")
+    params = sms_params("SM" + "3" * 32, "+8613900139200", "重复投递")
     first = post_twilio(SMS, params)
     second = post_twilio(SMS, params)
     assert first.status_code == second.status_code == 200
@@ -66,25 +66,25 @@ def test_retried_sms_delivery_is_stored_once_and_answered_the_same(post_twilio):
         pytest.param("bm90IGEgc2lnbmF0dXJlIGF0IGFsbA==", id="forged"),
         pytest.param(
             twilio_signature(
-                SMS, sms_params("SM" + "4" * 32, "+447700900200", "hi"), base_url="http://old.example"
+                SMS, sms_params("SM" + "4" * 32, "+8613900139200", "hi"), base_url="http://old.example"
             ),
             id="stale-url",
         ),
         pytest.param(
-            twilio_signature(SMS, sms_params("SM" + "4" * 32, "+447700900200", "hi"), token="another-token"),
+            twilio_signature(SMS, sms_params("SM" + "4" * 32, "+8613900139200", "hi"), token="another-token"),
             id="other-token",
         ),
     ],
 )
 def test_unsigned_or_forged_sms_is_refused_and_nothing_stored(post_twilio, signature):
-    response = post_twilio(SMS, sms_params("SM" + "4" * 32, "+447700900200", "hi"), signature=signature)
+    response = post_twilio(SMS, sms_params("SM" + "4" * 32, "+8613900139200", "hi"), signature=signature)
     assert response.status_code == 403
     assert not Contact.objects.exists()
     assert SecurityEvent.objects.get().kind == "twilio.bad_signature"
 
 
 def test_a_signed_request_with_a_tampered_body_is_refused(client, twilio_env):
-    params = sms_params("SM" + "5" * 32, "+447700900200", "原文")
+    params = sms_params("SM" + "5" * 32, "+8613900139200", "原文")
     signature = twilio_signature(SMS, params)
     response = client.post(SMS, {**params, "Body": "篡改"}, HTTP_X_TWILIO_SIGNATURE=signature)
     assert response.status_code == 403
@@ -93,7 +93,7 @@ def test_a_signed_request_with_a_tampered_body_is_refused(client, twilio_env):
 
 def test_refusals_are_logged_once_per_source_and_minute(post_twilio):
     for n in range(5):
-        post_twilio(SMS, sms_params(f"SM{n:032d}", "+447700900200", "x"), signature="forged")
+        post_twilio(SMS, sms_params(f"SM{n:032d}", "+8613900139200", "x"), signature="forged")
     event = SecurityEvent.objects.get()
     assert event.count == 5
     assert event.source_ip == "127.0.0.1"
@@ -101,7 +101,7 @@ def test_refusals_are_logged_once_per_source_and_minute(post_twilio):
 
 def test_signature_is_checked_against_the_public_url_not_the_request_host(client, twilio_env):
     """Behind a TLS proxy the request arrives as http://internal-host; Twilio signed the https URL."""
-    params = sms_params("SM" + "6" * 32, "+447700900200", "代理")
+    params = sms_params("SM" + "6" * 32, "+8613900139200", "代理")
     signature = twilio_signature(SMS, params)
     response = client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=signature, HTTP_HOST="localhost")
     assert response.status_code == 200
@@ -109,7 +109,7 @@ def test_signature_is_checked_against_the_public_url_not_the_request_host(client
 
 
 def test_voice_call_answers_chinese_voicemail_greeting_and_records(post_twilio):
-    response = post_twilio(VOICE, call_params("CA" + "1" * 32, "+447700900201"))
+    response = post_twilio(VOICE, call_params("CA" + "1" * 32, "+8613900139201"))
     assert response.status_code == 200
     twiml = ET.fromstring(response.content)
     say, record, hangup = list(twiml)
@@ -124,19 +124,19 @@ def test_voice_call_answers_chinese_voicemail_greeting_and_records(post_twilio):
     assert (contact.kind, contact.provider_sid, contact.to_number) == (
         "call",
         "CA" + "1" * 32,
-        "+447700900201",
+        "+8613900139201",
     )
 
 
 def test_voice_greeting_can_be_a_recorded_file(post_twilio, settings):
     settings.PHONES_VOICEMAIL_GREETING_URL = "https://cdn.example.test/greeting-zh.mp3"
-    twiml = ET.fromstring(post_twilio(VOICE, call_params("CA" + "2" * 32, "+447700900201")).content)
+    twiml = ET.fromstring(post_twilio(VOICE, call_params("CA" + "2" * 32, "+8613900139201")).content)
     assert twiml[0].tag == "Play" and twiml[0].text == "https://cdn.example.test/greeting-zh.mp3"
 
 
 def test_record_action_hangs_up(post_twilio):
     sid = "CA" + "3" * 32
-    post_twilio(VOICE, call_params(sid, "+447700900201"))
+    post_twilio(VOICE, call_params(sid, "+8613900139201"))
     response = post_twilio(
         "/hooks/twilio/voice/done/", {"CallSid": sid, "RecordingUrl": "https://r.example/RE1"}
     )
@@ -145,7 +145,7 @@ def test_record_action_hangs_up(post_twilio):
 
 def test_recording_transcription_and_status_attach_to_the_stored_call(post_twilio):
     sid = "CA" + "4" * 32
-    post_twilio(VOICE, call_params(sid, "+447700900201"))
+    post_twilio(VOICE, call_params(sid, "+8613900139201"))
     post_twilio(
         "/hooks/twilio/recording/",
         {
@@ -181,7 +181,7 @@ def test_recording_transcription_and_status_attach_to_the_stored_call(post_twili
 )
 def test_forged_callbacks_change_nothing(post_twilio, path):
     sid = "CA" + "5" * 32
-    post_twilio(VOICE, call_params(sid, "+447700900201"))
+    post_twilio(VOICE, call_params(sid, "+8613900139201"))
     response = post_twilio(
         path, {"CallSid": sid, "TranscriptionText": "伪造", "CallStatus": "failed"}, signature="forged"
     )

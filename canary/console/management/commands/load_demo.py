@@ -14,9 +14,9 @@ from canary.network.services import import_network_bytes
 from canary.phones.pool import add_numbers
 
 DEMO = Path(__file__).resolve().parents[3] / "network" / "demo"
-# Ofcom reserves 07700 900000-900999 for drama: valid numbers that can never ring anyone,
-# so a demo label that escapes cannot send a caller to a real person.
-DEMO_NUMBERS = [f"+447700900{n:03d}" for n in range(100, 120)]
+# Mainland mobiles, as a decoy to a mainland address must carry. The mainland has no range
+# reserved for fiction: these belong to nobody on the team, so never print or ring demo labels.
+DEMO_NUMBERS = [f"+8613900139{n:03d}" for n in range(100, 120)]
 
 
 class Command(BaseCommand):
