@@ -222,7 +222,7 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
     """Make every decoy of the campaign: number, recipient, address, item, route, exposures."""
     rng = random.Random(spec.seed)
     carrier = spec.carrier
-    numbers, weight, words, plan = _codebook(campaign, targets, spec)
+    numbers, weight, words, number_plan = _codebook(campaign, targets, spec)
     net = routing.Network(
         routing.NodeInfo(*row)
         for row in Node.objects.values_list("id", "code", "kind", "parent_id", "province", "city")
@@ -322,7 +322,7 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
         ]
         _insert_exposures(rows)
         exposures += len(rows)
-    return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight, plan)
+    return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight, number_plan)
 
 
 def _insert_exposures(rows: list[tuple]) -> None:
