@@ -204,6 +204,11 @@ ALIYUN_PLS_TEAM_PHONE = env.str("ALIYUN_PLS_TEAM_PHONE", default="")
 # Tracking-lookup canaries: signed hooks older than the window are refused (replay guard).
 TRACKING_HOOK_WINDOW_SECONDS = env.int("TRACKING_HOOK_WINDOW_SECONDS", default=300)
 TRACKING_DECOY_SET_SECONDS = env.int("TRACKING_DECOY_SET_SECONDS", default=60)
+# SIM gateways (SMS Gateway for Android, modem forwarders): the webhook signing key, how far the
+# signed timestamp may be off, and how long a gateway may stay silent before a watcher alert.
+SMSGATE_SIGNING_KEY = env.str("SMSGATE_SIGNING_KEY", default="")
+SMSGATE_WINDOW_SECONDS = env.int("SMSGATE_WINDOW_SECONDS", default=300)
+SMSGATE_SILENT_MINUTES = env.int("SMSGATE_SILENT_MINUTES", default=30)
 # Contacts still unprocessed after this long are re-queued by the sweeper (broker outages).
 PHONES_SWEEP_AFTER_SECONDS = env.int("PHONES_SWEEP_AFTER_SECONDS", default=60)
 PHONES_CALLER_LOOKUP = env.bool("PHONES_CALLER_LOOKUP", default=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from canary.alerts import casefile, selftest, services
+from canary.alerts import casefile, gateway_watch, selftest, services
 from canary.alerts.models import SelfTest
 
 MAX_DELIVERY_RETRIES = 6
@@ -48,7 +48,8 @@ def send_heartbeats() -> int:
 
 @shared_task(name="alerts.check_heartbeats")
 def check_heartbeats() -> int:
-    return len(selftest.check())
+    """Missed self-test heartbeats and silent SIM gateways: both are blind watchers."""
+    return len(selftest.check()) + len(gateway_watch.check_silent_gateways())
 
 
 @shared_task(name="alerts.build_case_file")

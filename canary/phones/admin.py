@@ -2,14 +2,29 @@ from django.contrib import admin
 
 from canary.campaigns.admin import SecurityOnlyAdmin
 
-from .models import CallerInfo, CanaryNumber, Contact, NumberAssignment, SecurityEvent, TrackingLookup
+from .models import (
+    CallerInfo,
+    CanaryNumber,
+    Contact,
+    NumberAssignment,
+    SecurityEvent,
+    SmsGateway,
+    TrackingLookup,
+)
 
 
 @admin.register(CanaryNumber)
 class CanaryNumberAdmin(SecurityOnlyAdmin):
-    list_display = ("e164", "provider", "status", "campaign", "quarantined_until")
+    list_display = ("e164", "provider", "status", "campaign", "gateway", "sim_slot", "quarantined_until")
     list_filter = ("provider", "status")
     search_fields = ("e164", "provider_sid", "notes")
+
+
+@admin.register(SmsGateway)
+class SmsGatewayAdmin(SecurityOnlyAdmin):
+    list_display = ("device_id", "name", "last_ping_at", "last_seen_at")
+    search_fields = ("device_id", "name")
+    readonly_fields = ("last_ping_at", "last_seen_at", "health", "created_at")
 
 
 @admin.register(NumberAssignment)

@@ -52,7 +52,7 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def _insert_once(contact: Contact) -> tuple[Contact, bool]:
+def insert_once(contact: Contact) -> tuple[Contact, bool]:
     """Insert a new contact and queue it; a retried delivery finds the stored one instead.
 
     Insert first, not get-then-insert: nearly every delivery is new, so this saves a query on the
@@ -87,7 +87,7 @@ def store_twilio_sms(params: Mapping[str, Any]) -> tuple[Contact, bool]:
         caller_geo=_geo(raw),
         raw={"sms": raw},
     )
-    return _insert_once(contact)
+    return insert_once(contact)
 
 
 def _call_for_update(call_sid: str, raw: dict[str, Any]) -> tuple[Contact, bool]:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class Provider(models.TextChoices):
     TWILIO = "twilio", "Twilio"
     ALIYUN_PLS = "aliyun_pls", _("Alibaba Cloud number protection")
+    SMSGATE = "smsgate", _("SIM gateway (SMS Gateway for Android / modem)")
     MANUAL = "manual", _("Manual")
 
 
@@ -13,6 +14,40 @@ class NumberStatus(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     QUARANTINED = "quarantined", _("Quarantined")
     RETIRED = "retired", _("Retired")
+
+
+class SmsGatewayQuerySet(models.QuerySet):
+    def silent_since(self, cutoff) -> "SmsGatewayQuerySet":
+        """Gateways not heard from (any signed event) since ``cutoff``, never-heard ones included."""
+        return self.filter(
+            models.Q(last_seen_at__lt=cutoff) | models.Q(last_seen_at__isnull=True, created_at__lt=cutoff)
+        )
+
+
+class SmsGateway(models.Model):
+    """A phone (SMS Gateway for Android) or modem pool holding the team's own SIM cards.
+
+    Each of its SIM slots carries one canary number (``CanaryNumber.gateway`` / ``sim_slot``).
+    ``last_ping_at`` is its last ``system:ping`` heartbeat, ``last_seen_at`` its last signed event
+    of any kind: a gateway silent longer than ``SMSGATE_SILENT_MINUTES`` raises a watcher event.
+    """
+
+    device_id = models.CharField(_("device id"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    last_ping_at = models.DateTimeField(_("last ping"), null=True, blank=True)
+    last_seen_at = models.DateTimeField(_("last event"), null=True, blank=True)
+    health = models.JSONField(_("health reported"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SmsGatewayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["device_id"]
+        verbose_name = _("SIM gateway")
+        verbose_name_plural = _("SIM gateways")
+
+    def __str__(self) -> str:
+        return self.name or self.device_id
 
 
 class CanaryNumber(models.Model):
@@ -39,6 +74,15 @@ class CanaryNumber(models.Model):
         verbose_name=_("campaign"),
     )
     quarantined_until = models.DateTimeField(_("quarantined until"), null=True, blank=True)
+    gateway = models.ForeignKey(
+        SmsGateway,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="numbers",
+        verbose_name=_("SIM gateway"),
+    )
+    sim_slot = models.PositiveSmallIntegerField(_("SIM slot"), null=True, blank=True)
     notes = models.CharField(_("notes"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -46,6 +90,9 @@ class CanaryNumber(models.Model):
         ordering = ["e164"]
         verbose_name = _("canary number")
         verbose_name_plural = _("canary numbers")
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "sim_slot"], name="one_number_per_sim_slot")
+        ]
 
     def __str__(self) -> str:
         return self.e164

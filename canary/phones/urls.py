@@ -12,4 +12,5 @@ urlpatterns = [
     path("twilio/status/", views.twilio_status, name="twilio-status"),
     path("aliyun/pls/<str:secret>/", views.aliyun_pls, name="aliyun-pls"),
     path("tracking/", views.tracking_lookup, name="tracking"),
+    path("smsgate/", views.smsgate_event, name="smsgate"),
 ]

@@ -16,7 +16,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import contacts, tracking
+from . import contacts, gateways, tracking
+from .providers import smsgate
 from .security import client_ip, ip_allowed, record_refusal, twilio_signature_valid
 from .tracking_signature import verify
 from .voicemail import EMPTY_TWIML, greeting_twiml, hangup_twiml
@@ -135,3 +136,27 @@ def tracking_lookup(request: HttpRequest) -> HttpResponse:
         record_refusal(request, "tracking.replayed")
         return HttpResponse("replayed", status=409, content_type="text/plain")
     return HttpResponse(status=202)
+
+
+@csrf_exempt
+@require_POST
+def smsgate_event(request: HttpRequest) -> HttpResponse:
+    """A SIM gateway's event, signed over the raw body and its timestamp; stored before the answer."""
+    refused = smsgate.check_signature(
+        settings.SMSGATE_SIGNING_KEY,
+        request.headers.get("X-Timestamp"),
+        request.headers.get("X-Signature"),
+        request.body,
+        now=time.time(),
+        window=settings.SMSGATE_WINDOW_SECONDS,
+    )
+    if refused:
+        record_refusal(request, "smsgate.refused", reason=refused)
+        return HttpResponse(refused, status=403, content_type="text/plain")
+    try:
+        event = smsgate.parse_event(request.body)
+    except smsgate.MalformedEvent as exc:
+        record_refusal(request, "smsgate.malformed", reason=str(exc)[:200])
+        return HttpResponse(str(exc), status=400, content_type="text/plain")
+    stored = gateways.store_event(event)
+    return JsonResponse({"status": stored.status})

@@ -54,6 +54,10 @@ def get_provider(name: str) -> NumberProvider:
             pool_key=getattr(settings, "ALIYUN_PLS_POOL_KEY", ""),
             team_phone=getattr(settings, "ALIYUN_PLS_TEAM_PHONE", ""),
         )
+    if name == "smsgate":
+        from .smsgate import SmsGateProvider
+
+        return SmsGateProvider()
     if name == "manual":
         from .manual import ManualProvider
 
