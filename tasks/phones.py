@@ -8,7 +8,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from canary.phones import numbers, processing, reconcile, tracking
+from canary.phones import aliyun_receipts, numbers, processing, reconcile, tracking
+from canary.phones.providers import ProviderError
 
 
 @shared_task(acks_late=True, max_retries=5, default_retry_delay=30)
@@ -17,6 +18,12 @@ def process_contact(contact_id: int) -> bool:
     if outcome is not None and getattr(settings, "PHONES_CALLER_LOOKUP", False):
         enrich_caller.delay(contact_id)
     return outcome is not None
+
+
+@shared_task(acks_late=True, autoretry_for=(ProviderError,), max_retries=5, default_retry_delay=60)
+def fetch_aliyun_recording(contact_id: int) -> str:
+    """Alibaba's recording receipt carries no address: ask for it (retried while not ready)."""
+    return aliyun_receipts.fetch_recording(contact_id)
 
 
 @shared_task(acks_late=True)

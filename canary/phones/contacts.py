@@ -209,17 +209,24 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
 
     Returns how many records were usable. Every usable record is stored when this returns.
     """
+    from . import aliyun_receipts
+
+    records = list(records)
+    attach = {"asr": aliyun_receipts.attach_asr, "recording": aliyun_receipts.attach_recording}
+    attached = [attach[kind](r) for r in records if (kind := aliyun_receipts.kind_of(r)) in attach]
+    records = [r for r in records if aliyun_receipts.kind_of(r) == "contact"]
     contacts = {c.provider_sid: c for c in map(aliyun_contact, records) if c is not None}
     if not contacts:
-        return 0
+        return sum(1 for contact in attached if contact is not None)
     with transaction.atomic():
         Contact.objects.bulk_create(contacts.values(), ignore_conflicts=True)
+        aliyun_receipts.fill_placeholders(contacts)
         fresh = Contact.objects.filter(
             provider_sid__in=contacts, processed_at__isnull=True, claimed_at__isnull=True
         ).values_list("id", flat=True)
         for contact_id in fresh:
             process_after_commit(contact_id)
-    return len(contacts)
+    return len(contacts) + sum(1 for contact in attached if contact is not None)
 
 
 def store_record(

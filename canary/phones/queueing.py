@@ -28,3 +28,7 @@ def process_after_commit(contact_id: int) -> None:
 
 def process_lookup_after_commit(lookup_id: int) -> None:
     transaction.on_commit(lambda: _publish("process_tracking_lookup", lookup_id))
+
+
+def fetch_recording_after_commit(contact_id: int) -> None:
+    transaction.on_commit(lambda: _publish("fetch_aliyun_recording", contact_id))

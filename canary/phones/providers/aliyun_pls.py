@@ -108,5 +108,18 @@ class AliyunPlsProvider:
     def recent_contacts(self, e164: str, since: datetime) -> list[ContactRecord]:
         return []
 
+    def recording_url(self, call_id: str, called_at: datetime) -> str:
+        """Where the recording of a call can be downloaded (``called_at`` in Beijing time)."""
+        body = _checked(
+            self.client.query_record_file_download_url(
+                pls.QueryRecordFileDownloadUrlRequest(
+                    pool_key=self.pool_key, call_id=call_id, call_time=called_at.strftime("%Y-%m-%d %H:%M:%S")
+                )
+            )
+        )
+        if not body.download_url:
+            raise ProviderError(f"Alibaba PLS gave no recording address for call {call_id}")
+        return body.download_url
+
     def lookup_caller(self, e164: str) -> CallerDetails:
         return CallerDetails(e164=e164)

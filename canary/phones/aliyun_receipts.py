@@ -1,0 +1,148 @@
+"""Alibaba number-protection receipts about a call that come apart from its call record.
+
+``SecretAsrReport`` carries the call's speech recognised as text (Chinese, which Twilio cannot
+transcribe); ``SecretRecording`` says the call's recording is ready. Either may reach us before
+the call record (``SecretReport``) or after it, each possibly twice: both attach to the call
+contact with that call id, creating a placeholder when the call record has not arrived yet, and
+the call record later fills the placeholder in. New text sends the contact back for processing,
+where it is matched against the decoys like an SMS body (strong when it names a decoy).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Contact, ContactKind, Provider
+from .pool import NumberError, to_e164
+from .queueing import fetch_recording_after_commit, process_after_commit
+
+log = logging.getLogger(__name__)
+
+ASR_SUCCESS = "21050000"
+BEIJING = ZoneInfo("Asia/Shanghai")
+# Fields a SecretReport / SecretSmsIntercept carries and the other receipts do not.
+_CONTACT_FIELDS = ("peer_no", "phone_no", "sms_content", "send_no", "release_time", "start_time")
+
+
+def kind_of(record: Mapping[str, Any]) -> str:
+    """``asr``, ``recording`` or ``contact`` (a call record or an intercepted SMS)."""
+    if "callId" in record and "sentences" in record:
+        return "asr"
+    if record.get("call_id") and not any(name in record for name in _CONTACT_FIELDS):
+        return "recording"
+    return "contact"
+
+
+def call_sid(call_id: str) -> str:
+    return f"aliyun:{call_id}:{ContactKind.CALL}"
+
+
+def _call_for_update(call_id: str, secret_no: Any = "") -> tuple[Contact, bool]:
+    """The call contact, locked; a placeholder (called number only, if known) when the call
+    record has not arrived yet."""
+    try:
+        called = to_e164(str(secret_no), "CN") if secret_no else ""
+    except NumberError:  # masked (170****0000) or missing
+        called = ""
+    return Contact.objects.select_for_update().get_or_create(
+        provider_sid=call_sid(call_id),
+        defaults={
+            "provider": Provider.ALIYUN_PLS,
+            "kind": ContactKind.CALL,
+            "to_number": called,
+            "received_at": timezone.now(),
+        },
+    )
+
+
+def transcript_text(sentences: Iterable[Any]) -> str:
+    """The recognised sentences in the order they were spoken, one per line."""
+    usable = [s for s in sentences if isinstance(s, Mapping) and str(s.get("text") or "").strip()]
+    usable.sort(key=lambda s: (float(s.get("beginTime") or 0), int(s.get("channelId") or 0)))
+    return "\n".join(str(s["text"]).strip() for s in usable)
+
+
+def attach_asr(record: Mapping[str, Any]) -> Contact | None:
+    call_id = str(record.get("callId") or "")
+    if not call_id:
+        return None
+    status = str(record.get("statusCode") or "")
+    text = transcript_text(record.get("sentences") or []) if status == ASR_SUCCESS else ""
+    with transaction.atomic():
+        contact, created = _call_for_update(call_id, record.get("secretNo"))
+        contact.raw = {**contact.raw, "asr": dict(record)}
+        contact.transcript_status = f"asr:{status}"
+        changed = bool(text) and text != contact.transcript
+        if changed:
+            contact.transcript = text
+            # Steals any running claim: that run's result would miss the transcript.
+            contact.processed_at, contact.claimed_at = None, None
+        contact.save()
+        if changed or created:
+            process_after_commit(contact.pk)
+    return contact
+
+
+def _millis_time(value: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=BEIJING)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def attach_recording(record: Mapping[str, Any]) -> Contact | None:
+    call_id = str(record.get("call_id") or "")
+    if not call_id:
+        return None
+    with transaction.atomic():
+        contact, created = _call_for_update(call_id)
+        contact.raw = {**contact.raw, "recording": dict(record)}
+        contact.recording_sid = contact.recording_sid or call_id
+        contact.save()
+        if created:
+            process_after_commit(contact.pk)
+        if not contact.recording_url:
+            fetch_recording_after_commit(contact.pk)
+    return contact
+
+
+def fill_placeholders(records: Mapping[str, Contact]) -> list[int]:
+    """Call records whose contact a receipt created first: fill in caller, number and time, and
+    send it back for processing. ``records`` maps provider ids to the unsaved contacts."""
+    refilled = []
+    placeholders = (
+        Contact.objects.select_for_update().filter(provider_sid__in=records).exclude(raw__has_key="aliyun")
+    )
+    for contact in placeholders:
+        record = records[contact.provider_sid]
+        for name in ("from_number", "to_number", "received_at", "call_status", "caller_geo"):
+            setattr(contact, name, getattr(record, name))
+        contact.recording_url = contact.recording_url or record.recording_url
+        contact.raw = {**contact.raw, **record.raw}
+        contact.processed_at, contact.claimed_at = None, None
+        contact.save()
+        process_after_commit(contact.pk)
+        refilled.append(contact.pk)
+    return refilled
+
+
+def fetch_recording(contact_id: int) -> str:
+    """Ask Alibaba where the recording of a call is and keep the address on the contact."""
+    from .providers import get_provider
+
+    contact = Contact.objects.get(pk=contact_id)
+    if contact.recording_url:
+        return contact.recording_url
+    receipt = contact.raw.get("recording") or {}
+    called = _millis_time(receipt.get("call_time")) or timezone.localtime(contact.received_at, BEIJING)
+    provider = get_provider(Provider.ALIYUN_PLS)
+    url = provider.recording_url(str(receipt.get("call_id") or contact.recording_sid), called)
+    Contact.objects.filter(pk=contact_id).update(recording_url=url[:500])
+    return url
