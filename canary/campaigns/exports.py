@@ -15,6 +15,8 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
+from canary.network.models import Node, NodeKind
+
 from . import labels
 from .masking import mask_name, mask_phone
 from .models import Campaign, Decoy, Exposure, LabelPrint
@@ -128,8 +130,33 @@ def write_orders(campaign: Campaign, out: TextIO, fmt: str = "csv") -> int:
     return count
 
 
-def label_data(decoy: Decoy) -> labels.LabelData:
-    dest = decoy.destination.name if decoy.destination_id else ""
+def destination_depot(node: Node | None) -> Node | None:
+    """The depot a parcel for ``node`` is sorted to: the node itself, the depot above it (a
+    courier's), or for a node outside the delivery tree (a vendor, a hub) a depot in its city."""
+    seen = node
+    while seen is not None:
+        if seen.kind == NodeKind.DEPOT:
+            return seen
+        seen = seen.parent
+    if node is None:
+        return None
+    depots = Node.objects.filter(kind=NodeKind.DEPOT).order_by("code")
+    return depots.filter(city=node.city).first() or depots.filter(province=node.province).first()
+
+
+def depot_label(depot: Node | None, sort_code: str) -> str:
+    """目的网点 as labels print it: the depot's name and its part of the sort code (571-W01)."""
+    if depot is None:
+        return ""
+    return f"{depot.name} {sort_code.split(' ')[0]}".strip()
+
+
+def label_data(decoy: Decoy, depots: dict[int, Node | None] | None = None) -> labels.LabelData:
+    """The label of a decoy; ``depots`` caches destination depots across a batch."""
+    depots = {} if depots is None else depots
+    if decoy.destination_id not in depots:
+        depots[decoy.destination_id] = destination_depot(decoy.destination)
+    dest = depot_label(depots[decoy.destination_id], decoy.sort_code)
     origin = decoy.origin.name if decoy.origin_id else ""
     return labels.LabelData(
         waybill_no=decoy.waybill_no,
@@ -158,10 +185,13 @@ def write_labels(
     node_code: str | None = None,
 ) -> int:
     """Label PDF for the campaign's decoys (controls are never printed), optionally one node's."""
-    queryset = _decoys(campaign).filter(is_control=False).select_related("origin", "destination")
+    queryset = (
+        _decoys(campaign).filter(is_control=False).select_related("origin", "destination__parent__parent")
+    )
     if node_code:
         queryset = queryset.filter(target__code=node_code)
-    items = (label_data(d) for d in queryset.iterator(chunk_size=500))
+    depots: dict[int, Node | None] = {}
+    items = (label_data(d, depots) for d in queryset.iterator(chunk_size=500))
     pages = labels.render_labels(
         items,
         out,

@@ -53,7 +53,7 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
-from canary.campaigns.masking import mask_name, mask_phone
+from canary.campaigns.masking import MASK, mask_name, mask_phone
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 DOCUMENT_TITLE = "电子面单"
@@ -217,7 +217,10 @@ def _printed(label: LabelData, privacy: bool) -> _Printed:
         recipient_phone=phone(label.recipient_phone),
         recipient_address=label.recipient_address,
         sender_name=name(label.sender_name),
-        sender_phone=phone(label.sender_phone),
+        # Platforms print the sender's phone masked on every label, full or privacy.
+        sender_phone=label.sender_phone.strip()
+        if MASK in label.sender_phone
+        else mask_phone(label.sender_phone),
         sender_address=label.sender_address,
         item=label.item,
         weight=f"{label.weight_kg:.2f}kg",

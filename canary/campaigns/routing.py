@@ -222,6 +222,9 @@ def sort_code(net: Network, destination_id: int | None, courier_id: int | None) 
     """
     if destination_id is None:
         return "000-000 00"
+    # A parcel is sorted to a depot: a courier's decoys carry the code of the courier's depot.
+    if net.nodes[destination_id].kind != "depot":
+        destination_id = net.ancestor_of_kind(destination_id, "depot") or destination_id
     dest = net.nodes[destination_id]
     hub = net.ancestor_of_kind(destination_id, "hub")
     city_seg = f"{(hub or destination_id) * 37 % 900 + 100:03d}"

@@ -106,7 +106,7 @@ def test_full_label_shows_name_and_national_phone():
     text = page_text(render())
 
     assert "张建伟13800135678" in text
-    assert "李小红13912344321" in text
+    assert "李小红139****4321" in text  # the sender is masked on every label
     assert "+86" not in text
 
 
