@@ -18,6 +18,7 @@ from canary.alerts.gateway_watch import check_silent_gateways
 from canary.alerts.models import Event, EventKind
 from canary.phones.gateways import gateway_statuses
 from canary.phones.models import CanaryNumber, Contact, NumberAssignment, SecurityEvent, SmsGateway
+from canary.phones.providers import ProviderError, get_provider
 from canary.phones.providers.smsgate import missed_calls
 
 HOOK = "/hooks/smsgate/"
@@ -277,3 +278,8 @@ def test_add_numbers_maps_a_sim_slot_once(smsgate_key, db):
         )
     with pytest.raises(CommandError, match="--device and --sim"):
         call_command("add_numbers", "+8613912340003", "--provider", "smsgate")
+
+
+def test_sim_gateway_numbers_cannot_be_bought_only_registered():
+    with pytest.raises(ProviderError, match="--provider smsgate --device DEVICE_ID --sim N"):
+        get_provider("smsgate").buy_numbers("CN", 1)

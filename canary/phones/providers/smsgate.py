@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from .base import CallerDetails, ContactRecord, OwnedNumber, ProviderError
+from .base import OwnedNumber, ProviderError
+from .manual import ManualProvider
 
 SMS_RECEIVED = "sms:received"
 PING = "system:ping"
@@ -183,8 +184,9 @@ def missed_calls(
 # --------------------------------------------------------------------------- provider interface
 
 
-class SmsGateProvider:
-    """SIM cards are bought at a carrier's counter, not through an API: registration is manual."""
+class SmsGateProvider(ManualProvider):
+    """SIM cards are bought at a carrier's counter, not through an API: registration is manual,
+    and the app keeps no history we could reconcile against (it retries for two days instead)."""
 
     name = "smsgate"
 
@@ -193,20 +195,3 @@ class SmsGateProvider:
             "SIM-gateway numbers are SIM cards: register each with "
             "add_numbers NUMBER --provider smsgate --device DEVICE_ID --sim N"
         )
-
-    def owned_numbers(self) -> list[OwnedNumber]:
-        return []
-
-    def point_webhooks(self, number: OwnedNumber) -> None:
-        # The webhook is registered in the app (or the modem forwarder), per device.
-        return None
-
-    def release(self, number: OwnedNumber) -> None:
-        return None
-
-    def recent_contacts(self, e164: str, since: datetime) -> list[ContactRecord]:
-        # The app keeps no history we can query; it retries deliveries for about two days instead.
-        return []
-
-    def lookup_caller(self, e164: str) -> CallerDetails:
-        return CallerDetails(e164=e164)
