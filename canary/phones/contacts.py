@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import aliyun_receipts
 from .models import Contact, ContactKind, ContactSource, Provider
 from .pool import NumberError, to_e164
 from .providers import ContactRecord
@@ -209,15 +210,18 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
 
     Returns how many records were usable. Every usable record is stored when this returns.
     """
-    from . import aliyun_receipts
-
-    records = list(records)
+    # ASR and recording receipts attach to a call; call records and SMS are contacts of their own.
     attach = {"asr": aliyun_receipts.attach_asr, "recording": aliyun_receipts.attach_recording}
-    attached = [attach[kind](r) for r in records if (kind := aliyun_receipts.kind_of(r)) in attach]
-    records = [r for r in records if aliyun_receipts.kind_of(r) == "contact"]
-    contacts = {c.provider_sid: c for c in map(aliyun_contact, records) if c is not None}
+    attached, contact_records = 0, []
+    for record in records:
+        kind = aliyun_receipts.kind_of(record)
+        if kind in attach:
+            attached += attach[kind](record) is not None
+        else:
+            contact_records.append(record)
+    contacts = {c.provider_sid: c for c in map(aliyun_contact, contact_records) if c is not None}
     if not contacts:
-        return sum(1 for contact in attached if contact is not None)
+        return attached
     with transaction.atomic():
         Contact.objects.bulk_create(contacts.values(), ignore_conflicts=True)
         aliyun_receipts.fill_placeholders(contacts)
@@ -226,7 +230,7 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
         ).values_list("id", flat=True)
         for contact_id in fresh:
             process_after_commit(contact_id)
-    return len(contacts) + sum(1 for contact in attached if contact is not None)
+    return len(contacts) + attached
 
 
 def store_record(
