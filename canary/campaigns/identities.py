@@ -271,7 +271,8 @@ class IdentityFactory:
             key = masked_name_key(name)
             self._key_counts[key] += 1
             surname = key[0]
-            if (surname, _MALE) in self._free and self._key_counts[key] == self._bound[surname]:
+            tracked = (surname, _MALE) in self._free and key not in self._dead_keys
+            if tracked and self._key_counts[key] == self._bound[surname]:
                 self._key_filled(surname, key[1])
         return name
 
@@ -315,8 +316,8 @@ class IdentityFactory:
     def _three_character_name(self, surname: str, decade: int, gender: int) -> str:
         # Each round that finds no middle character kills a key, so the loop always ends.
         while True:
-            if self._free_for(surname, gender) == 0:
-                if self._free_for(surname, 1 - gender) == 0:
+            if self._free_for(surname, gender) <= 0:
+                if self._free_for(surname, 1 - gender) <= 0:
                     self._raise_bound(surname)
                     continue
                 gender = 1 - gender
