@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from canary.attribution import services
 from canary.attribution.models import AttributionSnapshot
 from canary.audit.decorators import security_required
+from canary.audit.roles import VIEWER
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
 
@@ -55,7 +56,7 @@ def _evolution(history: list[AttributionSnapshot], codes: list[str]) -> list[Ser
     return series
 
 
-@security_required
+@security_required(VIEWER)
 def campaign_attribution(request, slug: str):
     campaign = get_object_or_404(Campaign, slug=slug)
     snapshots = AttributionSnapshot.objects.filter(campaign=campaign).select_related("top_node")
