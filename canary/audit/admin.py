@@ -30,3 +30,13 @@ class SecurityUserAdmin(SecurityAdminOnlyAdmin, UserAdmin):
 @admin.register(Group)
 class SecurityGroupAdmin(SecurityAdminOnlyAdmin, GroupAdmin):
     pass
+
+
+# Raw task schedules decide when sources are fetched and sweepers run: security admins only
+# (analysts change a source's schedule on its console page).
+for _model, _stock in list(admin.site._registry.items()):
+    if _model._meta.app_label == "django_celery_beat":
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(_stock.__class__.__name__, (SecurityAdminOnlyAdmin, _stock.__class__), {})
+        )
