@@ -2,7 +2,17 @@
 
 from django.urls import include, path
 
-from .views import attribution, campaigns, channels, contacts, dashboard, documents, incidents, sightings
+from .views import (
+    attribution,
+    audit,
+    campaigns,
+    channels,
+    contacts,
+    dashboard,
+    documents,
+    incidents,
+    sightings,
+)
 
 console = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -11,6 +21,8 @@ console = [
     path("campaigns/<slug:slug>/decoys/", campaigns.decoy_list, name="decoys"),
     path("campaigns/<slug:slug>/labels.pdf", campaigns.campaign_labels, name="labels"),
     path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]
 alerts = [
     path("", incidents.incident_list, name="incidents"),

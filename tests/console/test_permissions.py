@@ -30,6 +30,8 @@ CONSOLE = {
     "console:decoys": (SECURITY_ANALYST, "get", ("slug",)),
     "console:labels": (SECURITY_ANALYST, "get", ("slug",)),
     "console:orders": (SECURITY_ANALYST, "get", ("slug",)),
+    "console:audit": (SECURITY_ADMIN, "get", ()),
+    "console:audit-export": (SECURITY_ADMIN, "get", ()),
     "alerts:incidents": (VIEWER, "get", ()),
     "alerts:incident": (VIEWER, "get", ("incident",)),
     "alerts:casefile": (SECURITY_ANALYST, "get", ("casefile",)),
