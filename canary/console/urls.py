@@ -11,6 +11,7 @@ from .views import (
     dashboard,
     documents,
     incidents,
+    numbers,
     sightings,
 )
 
@@ -21,6 +22,8 @@ console = [
     path("campaigns/<slug:slug>/decoys/", campaigns.decoy_list, name="decoys"),
     path("campaigns/<slug:slug>/labels.pdf", campaigns.campaign_labels, name="labels"),
     path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
+    path("numbers/", numbers.number_list, name="numbers"),
+    path("numbers/<int:pk>/release/", numbers.number_release, name="number-release"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]

@@ -30,6 +30,8 @@ CONSOLE = {
     "console:decoys": (SECURITY_ANALYST, "get", ("slug",)),
     "console:labels": (SECURITY_ANALYST, "get", ("slug",)),
     "console:orders": (SECURITY_ANALYST, "get", ("slug",)),
+    "console:numbers": (SECURITY_ANALYST, "get", ()),
+    "console:number-release": (SECURITY_ANALYST, "post", ("number",)),
     "console:audit": (SECURITY_ADMIN, "get", ()),
     "console:audit-export": (SECURITY_ADMIN, "get", ()),
     "alerts:incidents": (VIEWER, "get", ()),
@@ -106,6 +108,7 @@ def objects(campaign, network):
         ).pk,
         "node": next(iter(network)),
         "decoy": campaign.decoys.first().pk,
+        "number": campaign.decoys.first().number_id,
         "missing": 0,  # refused before the lookup; a 404 for those allowed
     }
 
