@@ -13,6 +13,7 @@ from .views import (
     incidents,
     numbers,
     sightings,
+    sources,
 )
 
 console = [
@@ -24,6 +25,12 @@ console = [
     path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
     path("numbers/", numbers.number_list, name="numbers"),
     path("numbers/<int:pk>/release/", numbers.number_release, name="number-release"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/add/", sources.source_edit, name="source-add"),
+    path("sources/<int:pk>/", sources.source_edit, name="source"),
+    path("sources/<int:pk>/toggle/", sources.source_toggle, name="source-toggle"),
+    path("sources/<int:pk>/fetch/", sources.source_fetch_now, name="source-fetch"),
+    path("sources/<int:pk>/test/", sources.source_test, name="source-test"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]

@@ -32,6 +32,12 @@ CONSOLE = {
     "console:orders": (SECURITY_ANALYST, "get", ("slug",)),
     "console:numbers": (SECURITY_ANALYST, "get", ()),
     "console:number-release": (SECURITY_ANALYST, "post", ("number",)),
+    "console:sources": (SECURITY_ANALYST, "get", ()),
+    "console:source-add": (SECURITY_ANALYST, "get", ()),
+    "console:source": (SECURITY_ANALYST, "get", ("source",)),
+    "console:source-toggle": (SECURITY_ANALYST, "post", ("source",)),
+    "console:source-fetch": (SECURITY_ANALYST, "post", ("source",)),
+    "console:source-test": (SECURITY_ANALYST, "post", ("source",)),
     "console:audit": (SECURITY_ADMIN, "get", ()),
     "console:audit-export": (SECURITY_ADMIN, "get", ()),
     "alerts:incidents": (VIEWER, "get", ()),
@@ -96,6 +102,7 @@ def test_every_console_and_api_url_has_a_row():
 @pytest.fixture
 def objects(campaign, network):
     from canary.alerts.models import CaseFile, Channel, Incident, Team
+    from canary.sightings.models import Source
 
     incident = Incident.objects.create(campaign=campaign, title="泄露调查", last_activity_at=timezone.now())
     team = Team.objects.create(name="安全组")
@@ -109,6 +116,7 @@ def objects(campaign, network):
         "node": next(iter(network)),
         "decoy": campaign.decoys.first().pk,
         "number": campaign.decoys.first().number_id,
+        "source": Source.objects.create(name="论坛", kind="http_page", url="https://example.com/").pk,
         "missing": 0,  # refused before the lookup; a 404 for those allowed
     }
 
