@@ -40,6 +40,11 @@ alerts = [
     path("casefiles/<int:pk>/", incidents.case_file_progress, name="casefile"),
     path("casefiles/<int:pk>/download/", incidents.case_file_download, name="casefile-download"),
     path("channels/", channels.channel_list, name="channels"),
+    path("channels/add/", channels.channel_edit, name="channel-add"),
+    path("channels/<int:pk>/", channels.channel_edit, name="channel"),
+    path("rules/add/", channels.rule_edit, name="rule-add"),
+    path("rules/<int:pk>/", channels.rule_edit, name="rule"),
+    path("rules/<int:pk>/toggle/", channels.rule_toggle, name="rule-toggle"),
     path("channels/<int:pk>/test/", channels.channel_test, name="channel-test"),
     path("channels/<int:pk>/enable/", channels.channel_enable, name="channel-enable"),
 ]

@@ -1,4 +1,4 @@
-"""Alert channel pages: list, send a test, re-enable. Security roles only."""
+"""Alert channels and rules: create, edit, send a test, enable. Security roles only, audited."""
 
 from __future__ import annotations
 
@@ -8,15 +8,40 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from canary.alerts import services
-from canary.alerts.models import Channel
+from canary.alerts.models import Channel, Rule
 from canary.audit.decorators import security_required
 from canary.audit.services import record_request
+from canary.console.forms.alerts import ChannelForm, RuleForm
 
 
 @security_required
 def channel_list(request):
     channels = Channel.objects.select_related("team")
-    return render(request, "console/channel_list.html", {"channels": channels})
+    rules = Rule.objects.prefetch_related("channels", "campaigns")
+    return render(request, "console/channel_list.html", {"channels": channels, "rules": rules})
+
+
+def _edit(request, form_class, instance, action: str, title: str):
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save()
+        record_request(request, action, saved, changed=form.changed_data)
+        messages.success(request, _("“%(name)s” saved.") % {"name": saved.name})
+        return redirect("alerts:channels")
+    return render(request, "console/alert_form.html", {"form": form, "title": title})
+
+
+@security_required
+def channel_edit(request, pk: int | None = None):
+    channel = get_object_or_404(Channel, pk=pk) if pk else None
+    title = channel.name if channel else _("Add a channel")
+    return _edit(request, ChannelForm, channel, "channel.save", title)
+
+
+@security_required
+def rule_edit(request, pk: int | None = None):
+    rule = get_object_or_404(Rule, pk=pk) if pk else None
+    return _edit(request, RuleForm, rule, "rule.save", rule.name if rule else _("Add a rule"))
 
 
 @security_required
@@ -35,4 +60,14 @@ def channel_enable(request, pk: int):
     channel = get_object_or_404(Channel, pk=pk)
     services.reenable_channel(channel)
     record_request(request, "channel.enable", channel)
+    return redirect("alerts:channels")
+
+
+@security_required
+@require_POST
+def rule_toggle(request, pk: int):
+    rule = get_object_or_404(Rule, pk=pk)
+    rule.enabled = not rule.enabled
+    rule.save(update_fields=["enabled"])
+    record_request(request, "rule.enable" if rule.enabled else "rule.disable", rule)
     return redirect("alerts:channels")
