@@ -54,6 +54,7 @@ contact_pages = [
 sighting_pages = [
     path("", sightings.sighting_list, name="sightings"),
     path("documents/", documents.document_list, name="documents"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     path("upload/", documents.upload, name="upload"),
 ]
 attribution_pages = [

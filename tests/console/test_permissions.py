@@ -55,6 +55,7 @@ CONSOLE = {
     "contacts:contacts": (SECURITY_ANALYST, "get", ()),
     "sightings:sightings": (SECURITY_ANALYST, "get", ()),
     "sightings:documents": (SECURITY_ANALYST, "get", ()),
+    "sightings:document-download": (SECURITY_ANALYST, "get", ("missing",)),
     "sightings:upload": (SECURITY_ANALYST, "get", ()),
     "attribution:campaign": (VIEWER, "get", ("slug",)),
     "attribution:recompute": (SECURITY_ANALYST, "post", ("slug",)),
