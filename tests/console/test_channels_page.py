@@ -8,23 +8,10 @@ from django.urls import reverse
 
 from canary.alerts.models import Alert, AlertStatus, Channel, Rule, Team
 from canary.audit.models import AuditEvent
-from tests.alerts.fakes import HttpReceiver
-from tests.conftest import security_user
+from tests.alerts import conftest as alert_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def analyst(client):
-    client.force_login(security_user("analyst"))
-    return client
-
-
-@pytest.fixture
-def receiver():
-    server = HttpReceiver().start()
-    yield server
-    server.stop()
+receiver = alert_fixtures.receiver  # the local webhook receiver of the alert tests
 
 
 @pytest.fixture

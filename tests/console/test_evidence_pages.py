@@ -13,15 +13,8 @@ from django.utils import timezone
 from canary.audit.models import AuditEvent
 from canary.phones.models import Contact
 from canary.sightings.models import Document
-from tests.conftest import security_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def analyst(client):
-    client.force_login(security_user("analyst"))
-    return client
 
 
 def call(sid: str, recording_url: str) -> Contact:

@@ -23,12 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def analyst(client):
-    client.force_login(security_user("analyst"))
-    return client
-
-
-@pytest.fixture
 def incident(analyst, campaign, django_capture_on_commit_callbacks):
     decoy = campaign.decoys.order_by("id").first()
     body = f"单号,姓名\n{decoy.waybill_no},{decoy.recipient_name}\n".encode("gbk")

@@ -12,15 +12,8 @@ from django_celery_beat.models import PeriodicTask
 
 from canary.audit.models import AuditEvent
 from canary.sightings.models import Document, Source, SourceKind
-from tests.conftest import security_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def analyst(client):
-    client.force_login(security_user("analyst"))
-    return client
 
 
 @pytest.fixture

@@ -13,6 +13,10 @@ from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.console.forms.alerts import ChannelForm, RuleForm
 
+from .editing import edit_page, toggle_enabled
+
+PAGE = {"back": "alerts:channels", "template": "console/alert_form.html"}
+
 
 @security_required
 def channel_list(request):
@@ -21,27 +25,20 @@ def channel_list(request):
     return render(request, "console/channel_list.html", {"channels": channels, "rules": rules})
 
 
-def _edit(request, form_class, instance, action: str, title: str):
-    form = form_class(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        saved = form.save()
-        record_request(request, action, saved, changed=form.changed_data)
-        messages.success(request, _("“%(name)s” saved.") % {"name": saved.name})
-        return redirect("alerts:channels")
-    return render(request, "console/alert_form.html", {"form": form, "title": title})
-
-
 @security_required
 def channel_edit(request, pk: int | None = None):
     channel = get_object_or_404(Channel, pk=pk) if pk else None
+    form = ChannelForm(request.POST or None, instance=channel)
     title = channel.name if channel else _("Add a channel")
-    return _edit(request, ChannelForm, channel, "channel.save", title)
+    return edit_page(request, form, audit="channel.save", title=title, **PAGE)
 
 
 @security_required
 def rule_edit(request, pk: int | None = None):
     rule = get_object_or_404(Rule, pk=pk) if pk else None
-    return _edit(request, RuleForm, rule, "rule.save", rule.name if rule else _("Add a rule"))
+    form = RuleForm(request.POST or None, instance=rule)
+    title = rule.name if rule else _("Add a rule")
+    return edit_page(request, form, audit="rule.save", title=title, **PAGE)
 
 
 @security_required
@@ -66,8 +63,4 @@ def channel_enable(request, pk: int):
 @security_required
 @require_POST
 def rule_toggle(request, pk: int):
-    rule = get_object_or_404(Rule, pk=pk)
-    rule.enabled = not rule.enabled
-    rule.save(update_fields=["enabled"])
-    record_request(request, "rule.enable" if rule.enabled else "rule.disable", rule)
-    return redirect("alerts:channels")
+    return toggle_enabled(request, get_object_or_404(Rule, pk=pk), "rule", "alerts:channels")

@@ -18,6 +18,8 @@ from canary.console.forms.sources import SourceForm
 from canary.sightings.fetchers import ACCEPTED_TYPES, FetchError, fetch_url, watched_folder
 from canary.sightings.models import Source, SourceKind
 
+from .editing import edit_page, toggle_enabled
+
 log = logging.getLogger(__name__)
 
 
@@ -31,22 +33,22 @@ def source_list(request):
 def source_edit(request, pk: int | None = None):
     source = get_object_or_404(Source.objects.exclude(kind=SourceKind.UPLOAD), pk=pk) if pk else None
     form = SourceForm(request.POST or None, instance=source, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        source = form.save()  # saving re-syncs the source's periodic fetch
-        record_request(request, "source.save", source, changed=form.changed_data)
-        messages.success(request, _("Source “%(name)s” saved.") % {"name": source.name})
-        return redirect("console:sources")
-    return render(request, "console/source_form.html", {"form": form, "source": source})
+    # Saving a source re-syncs its periodic fetch.
+    return edit_page(
+        request,
+        form,
+        audit="source.save",
+        back="console:sources",
+        template="console/source_form.html",
+        source=source,
+    )
 
 
 @security_required
 @require_POST
 def source_toggle(request, pk: int):
-    source = get_object_or_404(Source, pk=pk)
-    source.enabled = not source.enabled
-    source.save(update_fields=["enabled"])
-    record_request(request, "source.enable" if source.enabled else "source.disable", source)
-    return redirect("console:sources")
+    # The source's periodic fetch follows (its save hook).
+    return toggle_enabled(request, get_object_or_404(Source, pk=pk), "source", "console:sources")
 
 
 @security_required
