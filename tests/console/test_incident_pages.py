@@ -85,3 +85,12 @@ def test_a_viewer_sees_the_incident_without_decoy_identities_or_actions(client, 
     assert 'name="action"' not in page
     assert act(client, incident, action="close", verdict="confirmed").status_code == 403
     assert AuditEvent.objects.filter(action="access.denied", actor="watcher").exists()
+
+
+def test_a_queued_case_file_row_polls_itself_in_chinese(analyst, incident):
+    case = CaseFile.objects.create(incident=incident, requested_by="analyst")
+
+    row = analyst.get(reverse("alerts:casefile", args=[case.pk]), HTTP_HX_REQUEST="true").content.decode()
+
+    assert row.startswith("<p") and 'hx-trigger="every 1s"' in row
+    assert case.get_status_display() in row and "queued" not in row

@@ -107,6 +107,9 @@ def _close(incident: Incident, verdict: str, *, actor: str, note: str) -> None:
 @security_required
 def case_file_progress(request, pk: int):
     case = get_object_or_404(CaseFile, pk=pk)
+    if request.headers.get("HX-Request"):
+        # The incident page polls the row until the file is ready.
+        return render(request, "console/_casefile.html", {"case": case})
     body = {"status": case.status, "progress": case.progress, "error": case.error}
     if case.status == CaseFileStatus.DONE:
         body["download"] = reverse("alerts:casefile-download", args=[case.pk])

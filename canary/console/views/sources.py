@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -25,7 +26,11 @@ log = logging.getLogger(__name__)
 
 @security_required
 def source_list(request):
-    sources = Source.objects.exclude(kind=SourceKind.UPLOAD).select_related("schedule")
+    sources = (
+        Source.objects.exclude(kind=SourceKind.UPLOAD)
+        .select_related("schedule")
+        .annotate(document_count=Count("documents"))
+    )
     return render(request, "console/source_list.html", {"sources": sources})
 
 
