@@ -20,11 +20,9 @@ def set_role(user: User, role: str) -> None:
     user.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
-@transaction.atomic
+@transaction.atomic  # an unknown role leaves no user behind
 def create_user(username: str, role: str, *, email: str = "", actor: str | None = None) -> tuple[User, str]:
     """Create a console user in ``role`` and return it with its one-time password."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     password = secrets.token_urlsafe(12)
     user = User.objects.create_user(username, email=email, password=password)
     set_role(user, role)

@@ -47,7 +47,6 @@ def security_required(view: Callable | str | None = None, *, role: str = SECURIT
                 raise refuse(request, role)
             return func(request, *args, **kwargs)
 
-        wrapper.required_role = role
         return wrapper
 
     return decorate(view) if view is not None else decorate
