@@ -1,13 +1,71 @@
-from django.urls import path
+"""Every console page. Areas keep their URL namespaces and paths; webhooks live under /hooks/."""
 
-from . import views
+from django.urls import include, path
 
-app_name = "console"
+from .views import (
+    attribution,
+    audit,
+    campaigns,
+    channels,
+    contacts,
+    dashboard,
+    documents,
+    incidents,
+    numbers,
+    sightings,
+    sources,
+)
+
+console = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<slug:slug>/decoys/", campaigns.decoy_list, name="decoys"),
+    path("campaigns/<slug:slug>/labels.pdf", campaigns.campaign_labels, name="labels"),
+    path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
+    path("numbers/", numbers.number_list, name="numbers"),
+    path("numbers/<int:pk>/release/", numbers.number_release, name="number-release"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/add/", sources.source_edit, name="source-add"),
+    path("sources/<int:pk>/", sources.source_edit, name="source"),
+    path("sources/<int:pk>/toggle/", sources.source_toggle, name="source-toggle"),
+    path("sources/<int:pk>/fetch/", sources.source_fetch_now, name="source-fetch"),
+    path("sources/<int:pk>/test/", sources.source_test, name="source-test"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
+]
+alerts = [
+    path("", incidents.incident_list, name="incidents"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
+    path("casefiles/<int:pk>/", incidents.case_file_progress, name="casefile"),
+    path("casefiles/<int:pk>/download/", incidents.case_file_download, name="casefile-download"),
+    path("channels/", channels.channel_list, name="channels"),
+    path("channels/add/", channels.channel_edit, name="channel-add"),
+    path("channels/<int:pk>/", channels.channel_edit, name="channel"),
+    path("rules/add/", channels.rule_edit, name="rule-add"),
+    path("rules/<int:pk>/", channels.rule_edit, name="rule"),
+    path("rules/<int:pk>/toggle/", channels.rule_toggle, name="rule-toggle"),
+    path("channels/<int:pk>/test/", channels.channel_test, name="channel-test"),
+    path("channels/<int:pk>/enable/", channels.channel_enable, name="channel-enable"),
+]
+contact_pages = [
+    path("", contacts.contact_list, name="contacts"),
+]
+sighting_pages = [
+    path("", sightings.sighting_list, name="sightings"),
+    path("documents/", documents.document_list, name="documents"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
+    path("upload/", documents.upload, name="upload"),
+]
+attribution_pages = [
+    path("<slug:slug>/", attribution.campaign_attribution, name="campaign"),
+    path("<slug:slug>/recompute/", attribution.recompute_now, name="recompute"),
+]
+
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("campaigns/", views.campaign_list, name="campaigns"),
-    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign"),
-    path("campaigns/<slug:slug>/decoys/", views.decoy_list, name="decoys"),
-    path("campaigns/<slug:slug>/labels.pdf", views.campaign_labels, name="labels"),
-    path("campaigns/<slug:slug>/orders.csv", views.campaign_orders, name="orders"),
+    path("contacts/", include((contact_pages, "contacts"))),
+    path("alerts/", include((alerts, "alerts"))),
+    path("sightings/", include((sighting_pages, "sightings"))),
+    path("attribution/", include((attribution_pages, "attribution"))),
+    path("", include((console, "console"))),
 ]
