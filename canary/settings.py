@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "canary.alerts.context_processors.alert_health",
             ],
         },
     },
@@ -101,6 +102,17 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'canary.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One web process, a worker and a scan write at once: WAL lets readers run beside the one
+    # writer, IMMEDIATE takes the write lock at BEGIN so the busy timeout applies (a deferred
+    # transaction that upgrades fails at once with "database is locked").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -227,6 +239,9 @@ ALERTS_QUEUE_BACKLOG_THRESHOLD = env.int("ALERTS_QUEUE_BACKLOG_THRESHOLD", defau
 ALERTS_RETRY_BACKOFF_SECONDS = env.int("ALERTS_RETRY_BACKOFF_SECONDS", default=2)
 ALERTS_RETRY_BACKOFF_MAX_SECONDS = env.int("ALERTS_RETRY_BACKOFF_MAX_SECONDS", default=600)
 ALERTS_RETRY_JITTER = env.bool("ALERTS_RETRY_JITTER", default=True)
+# A channel is disabled only after this many permanent failures spread over at least this long.
+ALERTS_DISABLE_AFTER_FAILURES = env.int("ALERTS_DISABLE_AFTER_FAILURES", default=3)
+ALERTS_DISABLE_AFTER_HOURS = env.float("ALERTS_DISABLE_AFTER_HOURS", default=6)
 
 # Attribution: see canary/attribution/MODEL.md for what each number means.
 ATTRIBUTION_INCIDENT_THRESHOLD = env.float("ATTRIBUTION_INCIDENT_THRESHOLD", default=0.8)

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import FileResponse, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,8 +18,9 @@ from twilio.request_validator import RequestValidator
 
 from canary.audit.roles import is_security
 from canary.audit.services import record_request
+from canary.queue import publish_after_commit
 
-from . import incidents, services
+from . import delivery, incidents, services
 from .models import CaseFile, CaseFileStatus, Channel, Incident, IncidentState
 
 
@@ -85,11 +85,9 @@ def _incident_action(request, incident: Incident):
     elif action == "assign_me":
         incidents.assign(incident, request.user, actor=actor)
     elif action == "case_file":
-        from tasks.alerts import build_case_file
-
         case = CaseFile.objects.create(incident=incident, requested_by=actor)
         record_request(request, "incident.case_file", incident, case_file=case.pk)
-        transaction.on_commit(lambda: build_case_file.delay(case.pk))
+        publish_after_commit("alerts.build_case_file", case.pk)
     return redirect("alerts:incident", pk=incident.pk)
 
 
@@ -132,7 +130,7 @@ def channel_test(request, pk: int):
 @require_POST
 def channel_enable(request, pk: int):
     channel = get_object_or_404(Channel, pk=pk)
-    services.reenable_channel(channel)
+    delivery.reenable_channel(channel)
     record_request(request, "channel.enable", channel)
     return redirect("alerts:channels")
 
@@ -147,6 +145,6 @@ def twilio_status(request, alert_id: int):
         url, request.POST, request.headers.get("X-Twilio-Signature", "")
     ):
         return HttpResponseForbidden("invalid signature")
-    services.apply_twilio_status(alert_id, request.POST.dict())
+    delivery.apply_twilio_status(alert_id, request.POST.dict())
     # Twilio only needs a 2xx; an unknown alert id is not worth a retry storm.
     return HttpResponse(status=204)
