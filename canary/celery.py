@@ -26,7 +26,6 @@ class DatabaseTask(Task):
     retry_backoff_max = 120
     retry_jitter = True
     max_retries = 8
-    acks_late = True
 
 
 app = Celery("canary", task_cls=DatabaseTask)

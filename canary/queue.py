@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Task, group
 from django.db import transaction
+from kombu.exceptions import KombuError
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,12 @@ def publish(task_name: str, *args: Any, countdown: float | None = None, **kwargs
     """Queue ``task_name(*args, **kwargs)`` now; False (logged) when the broker refused it."""
     try:
         task(task_name).apply_async(args, kwargs, countdown=countdown)
+    except (KombuError, OSError) as error:
+        # One line, no traceback: during a broker outage every publish fails the same way.
+        log.warning("could not queue %s%r (%s); the sweeper will queue it again", task_name, args, error)
+        return False
     except Exception:
-        log.warning("could not queue %s%r; the sweeper will queue it again", task_name, args, exc_info=True)
+        log.exception("could not queue %s%r; the sweeper will queue it again", task_name, args)
         return False
     return True
 
@@ -58,12 +63,16 @@ def publish_group_after_commit(task_name: str, calls: Iterable[tuple]) -> None:
             return
         try:
             group(task(task_name).s(*call) for call in calls).apply_async()
-        except Exception:
+        except (KombuError, OSError) as error:
             log.warning(
-                "could not queue %d %s tasks; the sweeper will queue them again",
+                "could not queue %d %s tasks (%s); the sweeper will queue them again",
                 len(calls),
                 task_name,
-                exc_info=True,
+                error,
+            )
+        except Exception:
+            log.exception(
+                "could not queue %d %s tasks; the sweeper will queue them again", len(calls), task_name
             )
 
     transaction.on_commit(send)

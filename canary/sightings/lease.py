@@ -1,10 +1,10 @@
 """A scan at work keeps its document's lease fresh, so the sweeper tells a dead scan from a slow one.
 
 While a worker reads a document or one of its parts, a background thread touches the document's
-``updated_at`` every ``RENEW_EVERY``. A document left ``scanning`` without a renewal for
-``LEASE`` lost its worker (killed, out of memory, host restart): the sweeper queues the scan
-again and only the parts not yet ticked off run again (sightings are unique, so a part that ran
-twice adds nothing).
+``updated_at`` four times per lease. A document left ``scanning`` without a renewal for a whole
+lease (``SIGHTINGS_SCAN_LEASE_SECONDS``) lost its worker (killed, out of memory, host restart):
+the sweeper queues the scan again and only the parts not yet ticked off run again (sightings are
+unique, so a part that ran twice adds nothing).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
@@ -22,8 +23,9 @@ from .models import Document
 
 log = logging.getLogger(__name__)
 
-RENEW_EVERY = timedelta(seconds=30)
-LEASE = timedelta(minutes=2)
+
+def lease() -> timedelta:
+    return timedelta(seconds=settings.SIGHTINGS_SCAN_LEASE_SECONDS)
 
 
 def renew(document_id: int) -> None:
@@ -38,7 +40,7 @@ def holding(document_id: int) -> Iterator[None]:
 
     def keep_renewing() -> None:
         try:
-            while not stop.wait(RENEW_EVERY.total_seconds()):
+            while not stop.wait(lease().total_seconds() / 4):
                 try:
                     renew(document_id)
                 except Exception:

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 # A pending document this old lost its queued scan; a scanning one whose lease was not renewed
 # for this long lost its worker (see ``lease``).
 PENDING_GRACE = timedelta(minutes=5)
-SCANNING_GRACE = lease.LEASE
 SWEEP_BATCH = 200
 
 
@@ -110,7 +109,7 @@ def sweep(now: datetime | None = None) -> int:
     stale = list(
         Document.objects.filter(
             Q(status=DocumentStatus.PENDING, updated_at__lt=now - PENDING_GRACE)
-            | Q(status=DocumentStatus.SCANNING, updated_at__lt=now - SCANNING_GRACE)
+            | Q(status=DocumentStatus.SCANNING, updated_at__lt=now - lease.lease())
         )
         .order_by("updated_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]

@@ -7,11 +7,13 @@ test's services, and prints the counts it measured.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -60,7 +62,7 @@ class Deployment:
     """The product as ``make run`` starts it, on a SQLite file: manage.py commands, gunicorn and a
     prefork Celery worker, all with the same environment."""
 
-    def __init__(self, root: Path, broker_url: str) -> None:
+    def __init__(self, root: Path, broker_url: str, database_url: str = "") -> None:
         self.root = root
         self.broker_url = broker_url
         self.port = free_port()
@@ -69,7 +71,7 @@ class Deployment:
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "canary.settings",
-            "DATABASE_URL": f"sqlite:///{self.database}",
+            "DATABASE_URL": database_url or f"sqlite:///{self.database}",
             "CANARY_VAR_DIR": str(root / "var"),
             "MEDIA_ROOT": str(root / "media"),
             "SIGHTINGS_MATCHER_CACHE": str(root / "matcher-cache"),
@@ -81,6 +83,7 @@ class Deployment:
             "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
             "TWILIO_ACCOUNT_SID": TWILIO_SID,
             "PYTHONUNBUFFERED": "1",
+            "PHONES_SWEEP_AFTER_SECONDS": "0",
         }
         self.processes: list[subprocess.Popen] = []
 
@@ -149,3 +152,55 @@ def deployment(tmp_path, private_broker):
     deployment = Deployment(tmp_path, private_broker.url)
     yield deployment
     deployment.stop()
+
+
+class PostgresCluster:
+    """A private PostgreSQL cluster in a temporary directory, on a free port (run as the
+    ``postgres`` user when the tests run as root: ``initdb`` refuses root)."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="canary-pg-"))
+        self.data = self.directory / "data"
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/canary"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=120)
+
+    def init(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres")
+        self._run(str(self.BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self.start()
+        self._run(
+            str(self.BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "canary"
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.directory / "server.log")
+        self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+            self._run(str(self.BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+needs_postgres_binaries = pytest.mark.skipif(
+    not (PostgresCluster.BIN / "initdb").exists(), reason="needs PostgreSQL 15 server binaries"
+)
+
+
+@pytest.fixture
+def private_postgres():
+    cluster = PostgresCluster()
+    cluster.init()
+    yield cluster
+    cluster.remove()

@@ -91,7 +91,7 @@ def test_web_worker_and_scan_share_sqlite_without_lock_failures_or_duplicate_ale
     def state() -> str:
         pending = deployment.query("SELECT status, count(*) FROM alerts_alert GROUP BY status")
         unprocessed = deployment.count("SELECT count(*) FROM phones_contact WHERE processed_at IS NULL")
-        return f"all work done (alerts {pending}, unprocessed contacts {unprocessed}); worker:\n{worker.output()}"
+        return f"all work done (alerts {pending}, unprocessed {unprocessed}); worker:\n{worker.output()}"
 
     wait_until(settled, 300, state)
     elapsed = time.monotonic() - started
