@@ -30,7 +30,7 @@ def test_parts_lost_with_their_worker_are_run_again_once_the_lease_runs_out(
 
     assert services.sweep() == 0  # the lease is fresh: a slow scan is not a dead one
     Document.objects.filter(pk=document.pk).update(
-        updated_at=timezone.now() - lease.LEASE - timedelta(seconds=1)
+        updated_at=timezone.now() - lease.lease() - timedelta(seconds=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.sweep() == 1
