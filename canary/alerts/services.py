@@ -1,12 +1,15 @@
-"""Events in, alerts out: rule matching, the send/hold decision, delivery, digests, sweeping.
+"""Events in, alerts out: rule matching, the send/hold decision, digests, sweeping.
 
 Public entry points:
 - ``raise_event(kind, campaign=, incident=, severity=, payload=)``: record an event and plan its
   alerts (used by incidents, attribution and the watchers);
 - ``raise_watcher_unhealthy(subject, detail, ...)``: the same for a failing watcher, at most
   once per subject per quiet period;
-- ``deliver(alert_id, retries, max_retries)``: send one alert (called by the Celery task);
-- ``send_digests(now)``, ``sweep(now)``, ``send_test(channel)``, ``apply_twilio_status(...)``.
+- ``send_digests(now)``, ``sweep(now)``, ``send_test(channel)``, ``check_queue_backlog()``.
+
+Sending one alert (claim, send, mark), channel health and Twilio delivery reports live in
+:mod:`canary.alerts.delivery`; the rule that applies until a team writes its own in
+:mod:`canary.alerts.defaults`.
 """
 
 from __future__ import annotations
