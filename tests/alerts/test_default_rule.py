@@ -33,7 +33,12 @@ def test_add_channel_prints_the_id_and_a_strong_signal_reaches_it_with_no_rule_w
     assert channel.kind == "webhook" and channel.secret == "s" and channel.team.name
     # The incident the signal opened is told at once; the signal's own alert is held by the
     # per-incident throttle and counted into the next digest.
-    assert [request.json()["event"] for request in receiver.requests] == [EventKind.INCIDENT_OPENED]
+    (told,) = receiver.requests
+    assert told.json()["event"] == EventKind.INCIDENT_OPENED
+    assert (
+        told.json()["signal"]["summary"] == "短信提到收件人姓名"
+        and "短信提到收件人姓名" in told.json()["text"]
+    )
     held = Alert.objects.get(channel=channel, event__kind=EventKind.STRONG_SIGNAL)
     assert held.status == AlertStatus.HELD and held.rule is None
 
