@@ -39,7 +39,7 @@ def private_broker():
     broker.stop()
 
 
-def duplicates(requests_seen: list[Received], header: str = "X-Canary-Alert-Id") -> int:
+def repeats(requests_seen: list[Received], header: str = "X-Canary-Alert-Id") -> int:
     """How many requests repeated an alert a receiver had already been given."""
     counts = Counter(request.headers.get(header) for request in requests_seen)
     return sum(n - 1 for n in counts.values())

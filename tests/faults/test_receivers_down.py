@@ -13,7 +13,7 @@ from canary.alerts.models import Alert, AlertStatus, Channel, EventKind, Rule, S
 from tests.alerts.fakes import HttpReceiver, SmtpServer
 from tests.celery_support import Worker, free_port, publishing_to, wait_until
 
-from .conftest import duplicates, needs_redis
+from .conftest import needs_redis, repeats
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), needs_redis]
 
@@ -82,7 +82,7 @@ def test_alerts_sent_while_smtp_and_webhook_are_down_arrive_once_each_when_they_
         "unsent_while_down": failed_while_down,
         "attempts": sum(Alert.objects.values_list("attempts", flat=True)),
         "webhooks_received": len(receiver.requests),
-        "webhook_duplicates": duplicates(receiver.requests),
+        "webhook_duplicates": repeats(receiver.requests),
         "mails_received": sum(mails.values()),
         "mail_duplicates": sum(n - 1 for n in mails.values()),
     }

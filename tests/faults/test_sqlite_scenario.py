@@ -17,7 +17,7 @@ import requests
 
 from tests.celery_support import Worker, wait_until
 
-from .conftest import duplicates, needs_redis, sms_form
+from .conftest import needs_redis, repeats, sms_form
 
 pytestmark = [pytest.mark.worker, needs_redis]
 
@@ -104,7 +104,7 @@ def test_web_worker_and_scan_share_sqlite_without_lock_failures_or_duplicate_ale
         "signals": deployment.count("SELECT count(*) FROM attribution_signal"),
         "alerts_sent": deployment.count("SELECT count(*) FROM alerts_alert WHERE status = 'sent'"),
         "webhooks_received": len(receiver.requests),
-        "duplicate_alerts": duplicates(receiver.requests),
+        "duplicate_alerts": repeats(receiver.requests),
         "locked_in_worker_log": log.count("database is locked"),
         "task_failures": log.count("raised unexpected"),
         "seconds": round(elapsed, 1),
