@@ -32,6 +32,7 @@ from canary.attribution.models import Signal
 from canary.queue import publish, publish_after_commit
 
 from . import defaults, policy
+from .delivery import apply_twilio_status, reenable_channel  # noqa: F401  (the console and hooks call them here)
 from .models import (
     Alert,
     AlertStatus,
