@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "canary.console.context_processors.console_role",
+                "canary.alerts.context_processors.alert_health",
             ],
         },
     },
@@ -103,6 +104,17 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'canary.sqlite3'}")}
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # One web process, a worker and a scan write at once: WAL lets readers run beside the one
+    # writer, IMMEDIATE takes the write lock at BEGIN so the busy timeout applies (a deferred
+    # transaction that upgrades fails at once with "database is locked").
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_TIMEOUT", default=20),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +246,9 @@ ALERTS_QUEUE_BACKLOG_THRESHOLD = env.int("ALERTS_QUEUE_BACKLOG_THRESHOLD", defau
 ALERTS_RETRY_BACKOFF_SECONDS = env.int("ALERTS_RETRY_BACKOFF_SECONDS", default=2)
 ALERTS_RETRY_BACKOFF_MAX_SECONDS = env.int("ALERTS_RETRY_BACKOFF_MAX_SECONDS", default=600)
 ALERTS_RETRY_JITTER = env.bool("ALERTS_RETRY_JITTER", default=True)
+# A channel is disabled only after this many permanent failures spread over at least this long.
+ALERTS_DISABLE_AFTER_FAILURES = env.int("ALERTS_DISABLE_AFTER_FAILURES", default=3)
+ALERTS_DISABLE_AFTER_HOURS = env.float("ALERTS_DISABLE_AFTER_HOURS", default=6)
 
 # Attribution: see canary/attribution/MODEL.md for what each number means.
 ATTRIBUTION_INCIDENT_THRESHOLD = env.float("ATTRIBUTION_INCIDENT_THRESHOLD", default=0.8)
@@ -248,6 +263,8 @@ ATTRIBUTION_PLAN_FALSE_RATE = env.float("ATTRIBUTION_PLAN_FALSE_RATE", default=0
 # Sightings: folder sources may only read below this root (a drop folder for bought dumps).
 SIGHTINGS_FOLDER_ROOT = env.str("SIGHTINGS_FOLDER_ROOT", default=str(VAR_DIR / "drop"))
 # The compiled matcher, signed, shared by the worker processes of this machine ("" = off).
+# A scan that has not renewed its lease for this long lost its worker; the sweeper runs it again.
+SIGHTINGS_SCAN_LEASE_SECONDS = env.int("SIGHTINGS_SCAN_LEASE_SECONDS", default=120)
 SIGHTINGS_MATCHER_CACHE = env.str("SIGHTINGS_MATCHER_CACHE", default=str(VAR_DIR / "matcher-cache"))
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from canary.alerts import casefile, gateway_watch, selftest, services
+from canary.alerts import casefile, delivery, gateway_watch, selftest, services
 from canary.alerts.models import SelfTest
 
 MAX_DELIVERY_RETRIES = 6
@@ -18,7 +18,7 @@ def evaluate_signal(signal_id: int) -> None:
 @shared_task(bind=True, name="alerts.deliver", max_retries=MAX_DELIVERY_RETRIES)
 def deliver_alert(self, alert_id: int) -> None:
     # Transient transport errors come back as a countdown; permanent ones end inside the service.
-    countdown = services.deliver(alert_id, retries=self.request.retries, max_retries=self.max_retries)
+    countdown = delivery.deliver(alert_id, retries=self.request.retries, max_retries=self.max_retries)
     if countdown is not None:
         raise self.retry(countdown=countdown)
 

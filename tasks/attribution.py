@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from canary.attribution import services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="attribution.recompute")
@@ -14,4 +18,6 @@ def recompute(campaign_id: int) -> int | None:
 
 @shared_task(name="attribution.sweep")
 def sweep() -> int:
-    return services.sweep()
+    queued = services.sweep()
+    log.info("attribution sweep: re-queued %d campaign recomputes", queued)
+    return queued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -119,3 +120,113 @@ def worker_on_queue(
             process.kill()
         set_routes(routes_before)
         redis.Redis.from_url(broker_url).delete(f"_kombu.binding.{queue}", queue)
+
+
+class Broker:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+
+        def answers() -> bool:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return True
+            except OSError:
+                return False
+
+        wait_until(answers, 20, lambda: "redis-server")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+class Worker:
+    """A Celery worker subprocess (its own process group, so a test can kill all of it at once)
+    on the test database, or on ``env``'s ``DATABASE_URL``; output goes to ``log_path``."""
+
+    def __init__(
+        self,
+        broker_url: str,
+        log_path: Path,
+        pool: Sequence[str] = ("-P", "threads", "-c", "4"),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.broker_url = broker_url
+        self.log_path = log_path
+        self.pool = pool
+        self.extra_env = env or {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": self.extra_env.get("DATABASE_URL") or database_url(),
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "DJANGO_SETTINGS_MODULE": "canary.settings",
+            "PYTHONUNBUFFERED": "1",
+            **self.extra_env,
+        }
+        self.log = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "canary",
+                "worker",
+                *self.pool,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-l",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def output(self, tail: int = 3000) -> str:
+        return self.log_path.read_text(errors="replace")[-tail:]
+
+    def kill_group(self) -> None:
+        """SIGKILL the worker and all its children at once (an OOM kill, a host restart)."""
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            self.process = None
+            self.log.close()
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process = None
+            self.log.close()

@@ -116,7 +116,14 @@ def incident_for_signal(signal: Signal) -> Incident:
             _timeline(incident, "opened", _("Opened by a strong signal"), signal=signal.pk)
         attach_signal(incident, signal)
         if created:
-            raise_event(EventKind.INCIDENT_OPENED, incident=incident, severity=Severity.HIGH)
+            # The signal travels with the incident's first message: a throttle holds the signal's
+            # own alert, and the team must still read what was seen.
+            raise_event(
+                EventKind.INCIDENT_OPENED,
+                incident=incident,
+                severity=Severity.HIGH,
+                payload={"signal": signal_summary(signal)},
+            )
     return incident
 
 

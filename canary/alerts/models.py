@@ -6,6 +6,7 @@ throttle window, quiet hours or a daily-digest rule stay in the record as ``held
 counted into the next digest alert.
 """
 
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -179,10 +180,6 @@ class Incident(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
 
 class TimelineEntry(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
@@ -266,6 +263,7 @@ class Event(models.Model):
 
 class AlertStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     FAILED = "failed", _("Failed")
@@ -306,6 +304,10 @@ class Alert(models.Model):
     digest_count = models.PositiveIntegerField(_("events counted"), default=0)
     payload = models.JSONField(_("payload"), default=dict)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Receivers drop a second message with the same key: a send whose result was never written
+    # (worker killed between sending and marking) is repeated with it, never as a new alert.
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, editable=False)
+    claimed_until = models.DateTimeField(_("sending until"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     provider_id = models.CharField(_("provider id"), max_length=64, blank=True)
     delivery_status = models.CharField(_("delivery status"), max_length=32, blank=True)

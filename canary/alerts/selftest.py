@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from canary.attribution.models import Signal, SignalKind
 from canary.attribution.signals import record_signal
+from canary.queue import publish_after_commit
 
 from .models import SelfTest, SelfTestMode, Severity
 
@@ -174,17 +175,8 @@ def plant(selftest: SelfTest, key: str) -> Path:
                 old.unlink(missing_ok=True)
     except OSError as error:
         raise HeartbeatError(f"{path}: {error}") from error
-    transaction.on_commit(lambda: _queue_fetch(source.pk))
+    publish_after_commit("sightings.fetch_source", source.pk)
     return path
-
-
-def _queue_fetch(source_id: int) -> None:
-    from tasks.sightings import fetch_source
-
-    try:
-        fetch_source.delay(source_id)
-    except Exception:
-        log.exception("could not queue the fetch of source %s; its schedule will fetch it", source_id)
 
 
 def sms_body(selftest: SelfTest, key: str) -> str:

@@ -1,12 +1,15 @@
-"""Events in, alerts out: rule matching, the send/hold decision, delivery, digests, sweeping.
+"""Events in, alerts out: rule matching, the send/hold decision, digests, sweeping.
 
 Public entry points:
 - ``raise_event(kind, campaign=, incident=, severity=, payload=)``: record an event and plan its
   alerts (used by incidents, attribution and the watchers);
 - ``raise_watcher_unhealthy(subject, detail, ...)``: the same for a failing watcher, at most
   once per subject per quiet period;
-- ``deliver(alert_id, retries, max_retries)``: send one alert (called by the Celery task);
-- ``send_digests(now)``, ``sweep(now)``, ``send_test(channel)``, ``apply_twilio_status(...)``.
+- ``send_digests(now)``, ``sweep(now)``, ``send_test(channel)``, ``check_queue_backlog()``.
+
+Sending one alert (claim, send, mark), channel health and Twilio delivery reports live in
+:mod:`canary.alerts.delivery`; the rule that applies until a team writes its own in
+:mod:`canary.alerts.defaults`.
 """
 
 from __future__ import annotations
@@ -17,40 +20,40 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
-from django.core.mail import mail_admins, send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from kombu.exceptions import ChannelError
 
 from canary.attribution.models import Signal
+from canary.queue import publish, publish_after_commit
 
-from . import policy
-from .channels import TransportError, transport_for
+from . import defaults, policy
+from .delivery import apply_twilio_status, reenable_channel  # noqa: F401  (the console and hooks call them here)
 from .models import (
     Alert,
     AlertStatus,
     Channel,
-    ChannelKind,
-    DeliveryAttempt,
     Event,
     EventKind,
     Incident,
     Rule,
     Severity,
     SignalCheck,
-    Team,
 )
 
 log = logging.getLogger(__name__)
 
 # Statuses that count as "this incident was already told on this channel" for the throttle.
-TOLD = (AlertStatus.PENDING, AlertStatus.SENT, AlertStatus.DELIVERED)
-# Twilio delivery error codes after which texting the number again cannot work.
-PERMANENT_SMS_ERRORS = {"21211", "21610", "21614", "30003", "30004", "30005", "30006"}
+TOLD = (AlertStatus.PENDING, AlertStatus.SENDING, AlertStatus.SENT, AlertStatus.DELIVERED)
 STALE_AFTER = timedelta(minutes=2)
+DELIVER_TASK = "alerts.deliver"
+EVALUATE_TASK = "alerts.evaluate_signal"
+SWEEP_BATCH = 500
+SIGNAL_SWEEP_WINDOW = timedelta(days=7)
 
 
 def console_url(name: str, *args: Any) -> str:
@@ -80,7 +83,7 @@ def raise_event(
             kind=kind, severity=severity, campaign=campaign, incident=incident, payload=payload or {}
         )
         for alert in dispatch(event):
-            transaction.on_commit(lambda pk=alert.pk: enqueue_delivery(pk))
+            publish_after_commit(DELIVER_TASK, alert.pk)
     return event
 
 
@@ -116,18 +119,30 @@ def dispatch(event: Event) -> list[Alert]:
     now = timezone.now()
     payload = build_payload(event)
     planned: dict[int, Alert] = {}
-    rules = Rule.objects.filter(enabled=True).prefetch_related("campaigns", "channels", "escalation_channels")
-    for rule in rules:
-        if not rule_matches(rule, event, {c.pk for c in rule.campaigns.all()}):
-            continue
-        for channel in rule.channels.all():
+    for rule, channels, escalation_channels in routes(event):
+        for channel in channels:
             if channel.enabled and channel.pk not in planned:
                 planned[channel.pk] = _plan(event, rule, channel, payload, now, escalation=False)
         if _escalates(rule, event, now):
-            for channel in rule.escalation_channels.all():
+            for channel in escalation_channels:
                 if channel.enabled and channel.pk not in planned:
                     planned[channel.pk] = _plan(event, rule, channel, payload, now, escalation=True)
     return [alert for alert in planned.values() if alert.status == AlertStatus.PENDING]
+
+
+def routes(event: Event) -> list[tuple[Rule, list[Channel], list[Channel]]]:
+    """(rule, channels, escalation channels) for every rule the event matches; until the team has
+    written a rule, the default rule to every enabled channel."""
+    if not defaults.team_has_rules():
+        if not defaults.default_rule_covers(event):
+            return []
+        return [(defaults.default_rule(), list(Channel.objects.filter(enabled=True)), [])]
+    rules = Rule.objects.filter(enabled=True).prefetch_related("campaigns", "channels", "escalation_channels")
+    return [
+        (rule, list(rule.channels.all()), list(rule.escalation_channels.all()))
+        for rule in rules
+        if rule_matches(rule, event, {c.pk for c in rule.campaigns.all()})
+    ]
 
 
 def _escalates(rule: Rule, event: Event, now: datetime) -> bool:
@@ -165,7 +180,7 @@ def _plan(
     )
     return Alert.objects.create(
         event=event,
-        rule=rule,
+        rule=rule if rule.pk else None,  # the default rule is not stored
         channel=channel,
         incident_id=event.incident_id,
         status=AlertStatus.PENDING if decision.send else AlertStatus.HELD,
@@ -215,144 +230,7 @@ def suspects(incident: Incident) -> list[dict[str, Any]]:
     return []
 
 
-def enqueue_delivery(alert_id: int) -> None:
-    """Queue the send; a broker outage is logged and left to the sweeper, never raised."""
-    from tasks.alerts import deliver_alert
-
-    try:
-        deliver_alert.delay(alert_id)
-    except Exception:
-        log.exception("could not queue alert %s; the sweeper will retry", alert_id)
-
-
-# --------------------------------------------------------------------------- delivery
-
-
-def sms_sent_this_month(team: Team, now: datetime) -> int:
-    local = now.astimezone(team_zone())
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return Alert.objects.filter(
-        channel__team=team,
-        channel__kind=ChannelKind.SMS,
-        sent_at__gte=month_start,
-        status__in=(AlertStatus.SENT, AlertStatus.DELIVERED, AlertStatus.FAILED),
-    ).count()
-
-
-def deliver(alert_id: int, *, retries: int = 0, max_retries: int = 6) -> int | None:
-    """Send one alert. Returns the seconds to wait before a retry, or None when finished.
-
-    The alert row stays locked while sending, so a duplicate task (sweeper re-queue, broker
-    redelivery) waits and then finds the alert already sent.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        alert = (
-            Alert.objects.select_for_update(of=("self",))
-            .select_related("channel__team", "event")
-            .filter(pk=alert_id)
-            .first()
-        )
-        if alert is None or alert.status != AlertStatus.PENDING:
-            return None
-        channel = alert.channel
-        is_test = alert.event is not None and alert.event.kind == EventKind.CHANNEL_TEST
-        if not channel.enabled and not is_test:
-            return _finish_failed(
-                alert, _("channel disabled: %(reason)s") % {"reason": channel.disabled_reason}
-            )
-        if channel.kind == ChannelKind.SMS:
-            team = Team.objects.select_for_update().get(pk=channel.team_id)
-            if sms_sent_this_month(team, now) >= team.monthly_sms_quota:
-                return _finish_failed(
-                    alert, _("monthly SMS quota of team %(team)s used up") % {"team": team.name}
-                )
-        alert.attempts += 1
-        channel.last_attempt_at = now
-        try:
-            provider_id = transport_for(channel.kind).notify(alert)
-        except TransportError as exc:
-            return _transport_failed(alert, exc, retries, max_retries)
-        alert.status = AlertStatus.SENT
-        alert.sent_at = timezone.now()
-        alert.provider_id = provider_id or ""
-        alert.error = ""
-        alert.next_attempt_at = None
-        alert.save()
-        DeliveryAttempt.objects.create(alert=alert, ok=True)
-        channel.last_result, channel.last_error, channel.last_success_at = "ok", "", alert.sent_at
-        channel.save(update_fields=["last_result", "last_error", "last_success_at", "last_attempt_at"])
-    return None
-
-
-def _finish_failed(alert: Alert, error: str) -> None:
-    alert.status = AlertStatus.FAILED
-    alert.error = error[:500]
-    alert.next_attempt_at = None
-    alert.save()
-    DeliveryAttempt.objects.create(alert=alert, ok=False, error=error[:500])
-    return None
-
-
-def _transport_failed(alert: Alert, exc: TransportError, retries: int, max_retries: int) -> int | None:
-    channel = alert.channel
-    error = str(exc)[:500]
-    channel.last_result, channel.last_error = "error", error
-    channel.save(update_fields=["last_result", "last_error", "last_attempt_at"])
-    if exc.permanent:
-        alert.status = AlertStatus.FAILED
-        alert.error = error
-        alert.save()
-        DeliveryAttempt.objects.create(alert=alert, ok=False, permanent=True, error=error)
-        disable_channel(channel, error)
-        return None
-    if retries >= max_retries:
-        return _finish_failed(
-            alert, _("gave up after %(n)d attempts: %(error)s") % {"n": alert.attempts, "error": error}
-        )
-    countdown = get_exponential_backoff_interval(
-        factor=getattr(settings, "ALERTS_RETRY_BACKOFF_SECONDS", 2),
-        retries=retries,
-        maximum=getattr(settings, "ALERTS_RETRY_BACKOFF_MAX_SECONDS", 600),
-        full_jitter=getattr(settings, "ALERTS_RETRY_JITTER", True),
-    )
-    alert.error = error
-    alert.next_attempt_at = timezone.now() + timedelta(seconds=countdown)
-    alert.save()
-    DeliveryAttempt.objects.create(alert=alert, ok=False, error=error, retry_in=countdown)
-    return countdown
-
-
-def disable_channel(channel: Channel, reason: str) -> None:
-    """Turn a channel off after a permanent error, show why, and tell the admins by e-mail."""
-    channel.enabled = False
-    channel.disabled_reason = reason[:500]
-    channel.disabled_at = timezone.now()
-    channel.save(update_fields=["enabled", "disabled_reason", "disabled_at"])
-    transaction.on_commit(lambda: _mail_channel_disabled(channel.pk))
-
-
-def _mail_channel_disabled(channel_id: int) -> None:
-    channel = Channel.objects.select_related("team").get(pk=channel_id)
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Alert channel disabled: %(name)s") % {"name": channel.name}
-        body = _(
-            "The channel %(name)s (%(kind)s) of team %(team)s was disabled after a permanent error:\n"
-            "%(reason)s\n\nFix the target and re-enable it: %(url)s"
-        ) % {
-            "name": channel.name,
-            "kind": channel.get_kind_display(),
-            "team": channel.team.name,
-            "reason": channel.disabled_reason,
-            "url": console_url("alerts:channels"),
-        }
-    # Admins must hear of it even if one of the two routes fails.
-    try:
-        mail_admins(subject, body)
-        if channel.team.admin_emails:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, channel.team.admin_emails)
-    except Exception:
-        log.exception("could not e-mail admins about disabled channel %s", channel_id)
+# --------------------------------------------------------------------------- tests
 
 
 def send_test(channel: Channel, actor: str = "") -> Alert:
@@ -364,40 +242,8 @@ def send_test(channel: Channel, actor: str = "") -> Alert:
             payload={"detail": _("Test message requested by %(who)s") % {"who": actor or "system"}},
         )
         alert = Alert.objects.create(event=event, channel=channel, payload=build_payload(event))
-        transaction.on_commit(lambda: enqueue_delivery(alert.pk))
+        publish_after_commit(DELIVER_TASK, alert.pk)
     return alert
-
-
-def reenable_channel(channel: Channel) -> None:
-    channel.enabled = True
-    channel.disabled_reason = ""
-    channel.disabled_at = None
-    channel.save(update_fields=["enabled", "disabled_reason", "disabled_at"])
-
-
-def apply_twilio_status(alert_id: int, params: dict[str, str]) -> bool:
-    """Record a Twilio delivery report for an SMS alert; False when it does not belong to it."""
-    status = params.get("MessageStatus") or params.get("SmsStatus") or ""
-    with transaction.atomic():
-        alert = Alert.objects.select_for_update().select_related("channel").filter(pk=alert_id).first()
-        if alert is None or alert.channel.kind != ChannelKind.SMS:
-            return False
-        sid = params.get("MessageSid") or params.get("SmsSid") or ""
-        if alert.provider_id and sid != alert.provider_id:
-            return False
-        alert.provider_id = alert.provider_id or sid
-        alert.delivery_status = status[:32]
-        if status == "delivered" and alert.status in (AlertStatus.SENT, AlertStatus.PENDING):
-            alert.status = AlertStatus.DELIVERED
-            alert.delivered_at = timezone.now()
-        elif status in ("failed", "undelivered"):
-            code = params.get("ErrorCode", "")
-            alert.status = AlertStatus.FAILED
-            alert.error = f"Twilio {status} {code}".strip()
-            if code in PERMANENT_SMS_ERRORS and alert.channel.enabled:
-                disable_channel(alert.channel, alert.error)
-        alert.save()
-    return True
 
 
 # --------------------------------------------------------------------------- digests
@@ -425,7 +271,7 @@ def send_digests(now: datetime | None = None) -> int:
             Alert.objects.filter(pk__in=[a.pk for a in held]).update(
                 status=AlertStatus.DIGESTED, digest=digest
             )
-            transaction.on_commit(lambda pk=digest.pk: enqueue_delivery(pk))
+            publish_after_commit(DELIVER_TASK, digest.pk)
             made += 1
     return made
 
@@ -490,37 +336,41 @@ def signal_summary(signal: Signal) -> dict[str, Any]:
 
 
 def enqueue_signal(signal_id: int, created: bool) -> None:
-    """The ``on_signal`` listener: queue the rule evaluation; the sweeper covers a lost publish."""
-    from tasks.alerts import evaluate_signal as evaluate_task
-
-    try:
-        evaluate_task.delay(signal_id)
-    except Exception:
-        log.exception("could not queue evaluation of signal %s; the sweeper will retry", signal_id)
+    """The ``on_signal`` listener (already after commit): queue the rule evaluation; the sweeper
+    covers a lost publish."""
+    publish(EVALUATE_TASK, signal_id)
 
 
 # --------------------------------------------------------------------------- sweeping
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Re-queue alerts and signals a lost task left behind; report stale work as unhealthy."""
+    """Re-queue alerts and signals a lost task left behind; report stale work as unhealthy.
+
+    Alerts: pending ones past their retry time, and ``sending`` ones whose sender died (its lease
+    ran out; the repeat carries the same idempotency key). Signals: recorded but never evaluated.
+    """
     now = now or timezone.now()
     cutoff = now - STALE_AFTER
     stale_alerts = list(
-        Alert.objects.filter(status=AlertStatus.PENDING, created_at__lt=cutoff)
+        Alert.objects.filter(
+            Q(status=AlertStatus.PENDING, created_at__lt=cutoff)
+            | Q(status=AlertStatus.SENDING, claimed_until__lt=now)
+        )
         .exclude(next_attempt_at__gte=cutoff)
-        .values_list("pk", flat=True)[:500]
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     for alert_id in stale_alerts:
-        enqueue_delivery(alert_id)
+        publish(DELIVER_TASK, alert_id)
     checked = SignalCheck.objects.values("signal_id")
     stale_signals = list(
-        Signal.objects.filter(created_at__lt=cutoff, created_at__gte=now - timedelta(days=1))
+        Signal.objects.filter(created_at__lt=cutoff, created_at__gte=now - SIGNAL_SWEEP_WINDOW)
         .exclude(pk__in=checked)
-        .values_list("pk", flat=True)[:500]
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     for signal_id in stale_signals:
-        enqueue_signal(signal_id, True)
+        publish(EVALUATE_TASK, signal_id)
+    log.info("alerts sweep: re-queued %d alerts, %d signals", len(stale_alerts), len(stale_signals))
     if stale_alerts or stale_signals:
         raise_watcher_unhealthy(
             "sweeper",
@@ -530,14 +380,21 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
     return {"alerts": len(stale_alerts), "signals": len(stale_signals)}
 
 
-def check_queue_backlog(queue: str = "celery") -> int:
-    """Messages waiting in the broker queue; a backlog over the threshold is reported."""
+def check_queue_backlog(queue: str | None = None) -> int:
+    """Messages waiting in the broker queue; a backlog over the threshold is reported.
+
+    On Redis a queue nobody has declared yet (no worker started, or all its messages taken) does
+    not exist, and a passive declare says so with an error: that is an empty queue, not a fault.
+    """
     from canary.celery import app
 
+    queue = queue or app.conf.task_default_queue
     with app.connection_for_write() as connection:
-        _name, waiting, _consumers = connection.default_channel.queue_declare(queue=queue, passive=True)
-    threshold = getattr(settings, "ALERTS_QUEUE_BACKLOG_THRESHOLD", 500)
-    if waiting > threshold:
+        try:
+            _name, waiting, _consumers = connection.default_channel.queue_declare(queue=queue, passive=True)
+        except ChannelError:
+            waiting = 0
+    if waiting > settings.ALERTS_QUEUE_BACKLOG_THRESHOLD:
         raise_watcher_unhealthy(
             f"queue:{queue}",
             _("%(n)d tasks are waiting in queue %(queue)s") % {"n": waiting, "queue": queue},

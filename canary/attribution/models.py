@@ -36,7 +36,6 @@ class Signal(models.Model):
     origin = models.CharField(_("origin"), max_length=64, help_text=_("e.g. phones.contact:42"))
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    processed_at = models.DateTimeField(_("processed"), null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-first_seen_at"]

@@ -28,6 +28,7 @@ from canary.alerts.incidents import open_or_update_incident
 from canary.alerts.selftest import exclude_selftest, is_selftest
 from canary.campaigns.models import Campaign, CampaignTarget, Decoy, Exposure, LabelPrint
 from canary.network.models import Node
+from canary.queue import publish
 
 from .engine import Attribution, Params, attribute
 from .evidence import Signal as EngineSignal
@@ -292,14 +293,9 @@ def release_claim(campaign_id: int) -> None:
 
 def enqueue_recompute(campaign_id: int, countdown: int | None = None) -> bool:
     """Queue the recompute task; a broker failure is logged and left to the sweeper."""
-    from tasks.attribution import recompute as recompute_task
-
-    try:
-        recompute_task.apply_async(
-            (campaign_id,), countdown=recompute_delay() if countdown is None else countdown
-        )
-    except Exception:
-        log.exception("could not queue attribution of campaign %s; the sweeper will retry", campaign_id)
+    if not publish(
+        "attribution.recompute", campaign_id, countdown=recompute_delay() if countdown is None else countdown
+    ):
         release_claim(campaign_id)
         return False
     return True

@@ -19,9 +19,10 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 
+from canary.queue import publish_after_commit
+
 from .models import Contact, ContactKind, Provider
 from .pool import NumberError, to_e164
-from .queueing import fetch_recording_after_commit, process_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def attach_asr(record: Mapping[str, Any]) -> Contact | None:
             contact.processed_at, contact.claimed_at = None, None
         contact.save()
         if changed or created:
-            process_after_commit(contact.pk)
+            publish_after_commit("phones.process_contact", contact.pk)
     return contact
 
 
@@ -107,9 +108,9 @@ def attach_recording(record: Mapping[str, Any]) -> Contact | None:
         contact.recording_sid = contact.recording_sid or call_id
         contact.save()
         if created:
-            process_after_commit(contact.pk)
+            publish_after_commit("phones.process_contact", contact.pk)
         if not contact.recording_url:
-            fetch_recording_after_commit(contact.pk)
+            publish_after_commit("phones.fetch_aliyun_recording", contact.pk)
     return contact
 
 
@@ -128,7 +129,7 @@ def fill_placeholders(records: Mapping[str, Contact]) -> list[int]:
         contact.raw = {**contact.raw, **record.raw}
         contact.processed_at, contact.claimed_at = None, None
         contact.save()
-        process_after_commit(contact.pk)
+        publish_after_commit("phones.process_contact", contact.pk)
         refilled.append(contact.pk)
     return refilled
 

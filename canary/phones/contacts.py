@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from canary.queue import publish_after_commit
+
 from . import aliyun_receipts
 from .models import Contact, ContactKind, ContactSource, Provider
 from .pool import NumberError, to_e164
 from .providers import ContactRecord
-from .queueing import process_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def insert_once(contact: Contact) -> tuple[Contact, bool]:
     try:
         with transaction.atomic():
             contact.save(force_insert=True)
-            process_after_commit(contact.pk)
+            publish_after_commit("phones.process_contact", contact.pk)
     except IntegrityError:
         return Contact.objects.get(provider_sid=contact.provider_sid), False
     return contact, True
@@ -122,7 +123,7 @@ def store_twilio_call(params: Mapping[str, Any]) -> tuple[Contact, bool]:
             contact.processed_at = None
             contact.claimed_at = None
         contact.save()
-        process_after_commit(contact.pk)
+        publish_after_commit("phones.process_contact", contact.pk)
     return contact, created
 
 
@@ -156,7 +157,7 @@ def attach_to_call(params: Mapping[str, Any], event: str) -> Contact:
             contact.claimed_at = None
         contact.save()
         if created or text_changed:
-            process_after_commit(contact.pk)
+            publish_after_commit("phones.process_contact", contact.pk)
     return contact
 
 
@@ -229,7 +230,7 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
             provider_sid__in=contacts, processed_at__isnull=True, claimed_at__isnull=True
         ).values_list("id", flat=True)
         for contact_id in fresh:
-            process_after_commit(contact_id)
+            publish_after_commit("phones.process_contact", contact_id)
     return len(contacts) + attached
 
 
@@ -254,7 +255,7 @@ def store_record(
             },
         )
         if created:
-            process_after_commit(contact.pk)
+            publish_after_commit("phones.process_contact", contact.pk)
         elif not contact.from_number and record.from_number:
             # The call was first seen through a late callback that carried no caller.
             Contact.objects.filter(pk=contact.pk).update(

@@ -10,7 +10,6 @@ dedupe key, so even a run repeated after a crash adds no weight.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,27 +65,6 @@ def candidate_decoys(number: CanaryNumber | None, when: datetime) -> list[int]:
     )
 
 
-_WAYBILL_LIKE = re.compile(r"[A-Za-z]{0,4}\d{10,18}")
-
-
-def _exact_names(text: str, candidates: list[int]) -> dict[int, float]:
-    """Stand-in until the online matcher is there: waybill numbers anywhere, names and address
-    details of the candidate decoys."""
-    found: dict[int, float] = {}
-    waybills = {token.upper() for token in _WAYBILL_LIKE.findall(text)}
-    if waybills:
-        for decoy_id in Decoy.objects.filter(
-            waybill_no__in=waybills, campaign__status__in=WATCHED_STATUSES
-        ).values_list("id", flat=True):
-            found[decoy_id] = 1.0
-    for decoy_id, name, token in Decoy.objects.filter(id__in=candidates).values_list(
-        "id", "recipient_name", "address_token"
-    ):
-        if name in text or (token and token in text):
-            found[decoy_id] = 1.0
-    return found
-
-
 def _is_phone_kind(kind: str) -> bool:
     return "phone" in kind
 
@@ -94,12 +72,11 @@ def _is_phone_kind(kind: str) -> bool:
 def named_decoys(text: str, candidates: list[int]) -> dict[int, float]:
     """Decoys the text names → matcher strength. A mere spelling of the called number itself
     narrows nothing beyond the number signal, so it is left out."""
+    # Imported here: the matcher (sightings) loads the decoy tokens, phones must load without it.
+    from canary.sightings.matching import match_text
+
     if not text.strip():
         return {}
-    try:
-        from canary.sightings.matching import match_text
-    except ImportError:
-        return _exact_names(text, candidates)
     named: dict[int, float] = {}
     candidate_set = set(candidates)
     for match in match_text(text):

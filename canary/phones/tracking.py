@@ -23,9 +23,9 @@ from django.utils.dateparse import parse_datetime
 from canary.attribution.models import SignalKind
 from canary.attribution.signals import record_signal
 from canary.campaigns.models import Decoy
+from canary.queue import publish_after_commit
 
 from .models import TrackingLookup
-from .queueing import process_lookup_after_commit
 
 # Nobody honest was ever given a decoy's waybill number; only the carrier's own staff could
 # look one up by mistake, so this is strong but short of a text naming the fake recipient.
@@ -114,7 +114,7 @@ def store_lookup(decoy_id: int, report: Report, nonce: str) -> TrackingLookup | 
                 nonce=nonce[:128],
                 raw=report.raw,
             )
-            process_lookup_after_commit(lookup.pk)
+            publish_after_commit("phones.process_tracking_lookup", lookup.pk)
     except IntegrityError:
         return None
     return lookup

@@ -21,7 +21,9 @@ from django.db import transaction
 
 from canary.attribution.signals import record_signal
 from canary.campaigns.models import Decoy
+from canary.queue import publish_group_after_commit
 
+from . import lease
 from .chunking import (
     BIG_DOCUMENT_BYTES,
     CHUNK_BYTES,
@@ -76,6 +78,11 @@ def scan_document(
 
     Safe to run again: sightings are unique and each becomes a signal only once.
     """
+    with lease.holding(document_id):
+        return _scan_document(document_id, parallel, split_above, chunk_bytes)
+
+
+def _scan_document(document_id: int, parallel: bool, split_above: int, chunk_bytes: int) -> Document:
     document = Document.objects.get(pk=document_id)
     ranges = _plan(document, chunk_bytes) if parallel and document.size > split_above else None
     if ranges and len(ranges) > 1:
@@ -102,6 +109,11 @@ def scan_document(
 
 def scan_range(document_id: int, part: ByteRange) -> None:
     """Scan one line-aligned part of a big document; the last part to finish finishes the document."""
+    with lease.holding(document_id):
+        _scan_range(document_id, part)
+
+
+def _scan_range(document_id: int, part: ByteRange) -> None:
     document = Document.objects.get(pk=document_id)
     data = read_bytes(document, part.start, part.end)
     header = b""
@@ -265,10 +277,6 @@ def _plan(document: Document, chunk_bytes: int) -> list[ByteRange] | None:
 
 
 def _dispatch_parts(document: Document, ranges: list[ByteRange]) -> None:
-    from celery import group
-
-    from tasks.sightings import scan_range as scan_range_task
-
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.chunks_total != len(ranges) or locked.status != DocumentStatus.SCANNING:
@@ -277,14 +285,7 @@ def _dispatch_parts(document: Document, ranges: list[ByteRange]) -> None:
         locked.save(update_fields=["status", "chunks_total", "chunks_finished", "error", "updated_at"])
         finished = set(locked.chunks_finished)
     missing = [part for part in ranges if part.index not in finished]
-    job = group(
-        scan_range_task.s(document.pk, part.index, part.start, part.end, part.first_line) for part in missing
+    publish_group_after_commit(
+        "sightings.scan_range",
+        ((document.pk, part.index, part.start, part.end, part.first_line) for part in missing),
     )
-
-    def publish() -> None:
-        try:
-            job.apply_async()
-        except Exception:
-            log.exception("could not queue the parts of document %s; the sweeper will retry", document.pk)
-
-    transaction.on_commit(publish)

@@ -14,7 +14,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from .models import Source, SourceKind
 
 # (task name, every N minutes). The sweeper queues scans a lost task left behind.
-SCHEDULES = [("sightings.sweep", 5)]
+SCHEDULES = [("sightings.sweep", 1)]
 FETCH_TASK = "sightings.fetch_source"
 
 

@@ -18,14 +18,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from canary.audit.services import record_request
+from canary.queue import publish, publish_after_commit
 
+from . import lease
 from .models import Document, DocumentStatus, Source
 
 log = logging.getLogger(__name__)
 
-# A pending document this old lost its queued scan; a scanning one this old lost a chunk task.
-PENDING_GRACE = timedelta(minutes=10)
-SCANNING_GRACE = timedelta(minutes=60)
+# A pending document this old lost its queued scan; a scanning one whose lease was not renewed
+# for this long lost its worker (see ``lease``).
+PENDING_GRACE = timedelta(minutes=5)
 SWEEP_BATCH = 200
 
 
@@ -83,7 +85,7 @@ def store_document(
         _keep_earliest_seen_at(document, seen_at)
         return document, False
     if enqueue:
-        transaction.on_commit(lambda: enqueue_scan(document.pk))
+        publish_after_commit("sightings.scan_document", document.pk)
     return document, True
 
 
@@ -101,29 +103,20 @@ def read_bytes(document: Document, start: int = 0, end: int | None = None) -> by
         return stream.read() if end is None else stream.read(end - start)
 
 
-def enqueue_scan(document_id: int) -> None:
-    """Queue the scan; a broker outage is logged and left to the sweeper, never raised."""
-    from tasks.sightings import scan_document
-
-    try:
-        scan_document.delay(document_id)
-    except Exception:
-        log.exception("could not queue the scan of document %s; the sweeper will retry", document_id)
-
-
 def sweep(now: datetime | None = None) -> int:
     """Queue again the scans of documents left pending or scanning too long; returns how many."""
     now = now or timezone.now()
     stale = list(
         Document.objects.filter(
             Q(status=DocumentStatus.PENDING, updated_at__lt=now - PENDING_GRACE)
-            | Q(status=DocumentStatus.SCANNING, updated_at__lt=now - SCANNING_GRACE)
+            | Q(status=DocumentStatus.SCANNING, updated_at__lt=now - lease.lease())
         )
         .order_by("updated_at")
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )
     for document_id in stale:
-        enqueue_scan(document_id)
-    if stale:
-        log.warning("sweeper re-queued the scans of %d documents", len(stale))
+        publish("sightings.scan_document", document_id)
+    log.log(
+        logging.WARNING if stale else logging.INFO, "sightings sweep: re-queued %d document scans", len(stale)
+    )
     return len(stale)

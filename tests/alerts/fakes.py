@@ -38,6 +38,7 @@ class HttpReceiver:
     requests: list[Received] = field(default_factory=list)
     arrived: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
+    port: int = 0  # 0: any free port
 
     @property
     def url(self) -> str:
@@ -75,7 +76,7 @@ class HttpReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
@@ -103,9 +104,9 @@ class _Collect:
 class SmtpServer:
     """aiosmtpd on loopback; ``messages`` holds the received envelopes."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.handler = _Collect()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     @property

@@ -123,7 +123,8 @@ def test_sms_goes_through_twilio_rest_with_status_callback(receiver, make_channe
     assert form["StatusCallback"] == [f"https://canary.example.com/hooks/alerts/twilio/status/{alert.pk}/"]
 
 
-def test_robot_error_code_disables_channel_with_reason(receiver, make_channel, send_test, smtp):
+def test_robot_error_code_disables_channel_with_reason(receiver, make_channel, send_test, smtp, settings):
+    settings.ALERTS_DISABLE_AFTER_FAILURES, settings.ALERTS_DISABLE_AFTER_HOURS = 1, 0
     receiver.default = (200, '{"errcode":310000,"errmsg":"sign not match"}')
     channel = make_channel("dingtalk", receiver.url + "/robot/send?access_token=t", secret="wrong")
     alert = send_test(channel)
@@ -134,8 +135,28 @@ def test_robot_error_code_disables_channel_with_reason(receiver, make_channel, s
 
 
 def test_url_pointing_inside_is_refused_and_disables_channel(make_channel, send_test, settings):
+    settings.ALERTS_DISABLE_AFTER_FAILURES, settings.ALERTS_DISABLE_AFTER_HOURS = 1, 0
     settings.ALLOW_LOOPBACK_TARGETS = False
     channel = make_channel("webhook", "http://127.0.0.1:9/hook", secret="x")
     send_test(channel)
 
     assert not channel.enabled and "loopback" in channel.disabled_reason
+
+
+def test_a_name_that_does_not_resolve_is_a_transient_error_and_keeps_the_channel(make_channel, send_test):
+    # .invalid never resolves (RFC 2606): the same answer a DNS outage gives.
+    channel = make_channel("webhook", "https://alerts.example.invalid/hook", secret="x")
+    alert = send_test(channel)
+
+    # Eager tasks retry at once: every attempt was a transient failure, none disabled anything.
+    assert channel.enabled and "cannot resolve" in channel.last_error
+    assert alert.delivery_attempts.count() == alert.attempts > 1
+    assert not alert.delivery_attempts.filter(permanent=True).exists()
+
+
+def test_webhook_carries_the_same_idempotency_key_in_body_and_header(receiver, make_channel, send_test):
+    alert = send_test(make_channel("webhook", receiver.url, secret="k"))
+
+    (request,) = receiver.requests
+    assert request.json()["idempotency_key"] == str(alert.idempotency_key)
+    assert request.headers["Idempotency-Key"] == str(alert.idempotency_key)

@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from canary.alerts import services
-from canary.alerts.models import Alert, AlertStatus, Event, EventKind, Severity
+from canary.alerts import delivery, services
+from canary.alerts.models import Alert, AlertStatus, DeliveryAttempt, Event, EventKind, Severity
 
 from .conftest import TWILIO_TOKEN, twilio_message
 
@@ -31,21 +31,57 @@ def test_transient_failure_is_retried_with_backoff_and_delivered_once(
     assert len(receiver.requests) == 3  # two refused, one accepted: delivered once
 
 
-def test_permanent_failure_disables_the_channel_and_stops_further_alerts(
+def test_one_permanent_failure_fails_the_alert_but_keeps_the_channel(
     receiver, make_channel, make_rule, strong_signal, smtp
 ):
     receiver.default = (410, "gone")
     channel = make_channel("webhook", receiver.url, secret="k")
-    make_rule(channel, events=[EventKind.INCIDENT_OPENED, EventKind.STRONG_SIGNAL])
+    make_rule(channel, events=[EventKind.INCIDENT_OPENED])
 
     strong_signal()
     channel.refresh_from_db()
 
-    assert not channel.enabled and channel.disabled_reason.startswith("HTTP 410")
-    assert Alert.objects.get(status=AlertStatus.FAILED).status == AlertStatus.FAILED
+    assert Alert.objects.get().status == AlertStatus.FAILED
+    assert channel.enabled and channel.last_error.startswith("HTTP 410")
+    assert smtp.messages == []
+
+
+def test_permanent_failures_repeated_over_hours_disable_the_channel_and_stop_further_alerts(
+    receiver, make_channel, make_rule, strong_signal, smtp, settings
+):
+    settings.ALERTS_DISABLE_AFTER_FAILURES, settings.ALERTS_DISABLE_AFTER_HOURS = 3, 6
+    receiver.default = (410, "gone")
+    channel = make_channel("webhook", receiver.url, secret="k")
+    make_rule(channel, events=[EventKind.STRONG_SIGNAL], throttle_minutes=0)
+
+    strong_signal()
+    strong_signal()
+    DeliveryAttempt.objects.update(at=timezone.now() - timedelta(hours=7))
+    channel.refresh_from_db()
+    assert channel.enabled  # two failures, however old, are not enough
+
+    strong_signal()
+    channel.refresh_from_db()
+
+    assert not channel.enabled and "HTTP 410" in channel.disabled_reason
     assert len(smtp.messages) == 2  # the site admins and the team's admins
     strong_signal()
-    assert len(receiver.requests) == 1
+    assert len(receiver.requests) == 3
+
+
+def test_permanent_failures_within_minutes_do_not_disable_the_channel(
+    receiver, make_channel, make_rule, strong_signal, settings
+):
+    settings.ALERTS_DISABLE_AFTER_FAILURES, settings.ALERTS_DISABLE_AFTER_HOURS = 3, 6
+    receiver.default = (410, "gone")
+    channel = make_channel("webhook", receiver.url, secret="k")
+    make_rule(channel, events=[EventKind.STRONG_SIGNAL], throttle_minutes=0)
+
+    for _ in range(5):
+        strong_signal()
+    channel.refresh_from_db()
+
+    assert channel.enabled and len(receiver.requests) == 5
 
 
 def test_hundred_strong_signals_for_one_incident_make_one_alert_and_one_counted_digest(
@@ -171,7 +207,8 @@ def test_unsigned_status_callback_is_refused(client, sent_sms):
     assert response.status_code == 403 and sent_sms.status == AlertStatus.SENT
 
 
-def test_undeliverable_number_reported_by_twilio_disables_the_sms_channel(client, sent_sms, smtp):
+def test_undeliverable_number_reported_by_twilio_disables_the_sms_channel(client, sent_sms, smtp, settings):
+    settings.ALERTS_DISABLE_AFTER_FAILURES, settings.ALERTS_DISABLE_AFTER_HOURS = 1, 0
     _status_post(client, sent_sms, MessageStatus="undelivered", ErrorCode="30005")
 
     sent_sms.refresh_from_db()
@@ -190,3 +227,34 @@ def test_sweeper_requeues_an_alert_whose_task_was_lost(receiver, make_channel, m
 
     lost.refresh_from_db()
     assert result["alerts"] == 1 and lost.status == AlertStatus.SENT
+
+
+def test_an_alert_being_sent_by_a_live_worker_is_not_sent_again(receiver, make_channel, run_on_commit):
+    channel = make_channel("webhook", receiver.url, secret="k")
+    alert = run_on_commit(services.send_test, channel)
+    Alert.objects.filter(pk=alert.pk).update(
+        status=AlertStatus.SENDING, claimed_until=timezone.now() + timedelta(minutes=1), sent_at=None
+    )
+    receiver.requests.clear()
+
+    assert delivery.deliver(alert.pk) is None
+    assert run_on_commit(services.sweep)["alerts"] == 0
+    assert receiver.requests == []
+
+
+def test_an_alert_whose_sender_died_mid_send_is_sent_again_with_the_same_key(
+    receiver, make_channel, run_on_commit
+):
+    channel = make_channel("webhook", receiver.url, secret="k")
+    event = Event.objects.create(kind=EventKind.WATCHER_UNHEALTHY, severity=Severity.WARNING)
+    alert = Alert.objects.create(event=event, channel=channel, payload={"event": event.kind})
+    Alert.objects.filter(pk=alert.pk).update(
+        status=AlertStatus.SENDING, attempts=1, claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+
+    assert run_on_commit(services.sweep)["alerts"] == 1
+
+    alert.refresh_from_db()
+    assert alert.status == AlertStatus.SENT and alert.attempts == 2
+    (request,) = receiver.requests
+    assert request.headers["Idempotency-Key"] == str(alert.idempotency_key)

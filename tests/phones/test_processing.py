@@ -123,15 +123,19 @@ def test_a_live_claim_is_not_taken_over_but_a_dead_one_is(campaign):
     assert processing.process_contact(contact.pk) is not None
 
 
-def test_sweeper_finds_contacts_the_queue_lost_but_not_fresh_or_done_ones(campaign):
+def test_sweeper_finds_contacts_the_queue_lost_but_not_fresh_done_or_busy_ones(campaign):
     old = timezone.now() - timedelta(minutes=5)
     lost = make_contact("+8613900139200", sid="CA1")
-    fresh = make_contact("+8613900139200", sid="CA2")
+    make_contact("+8613900139200", sid="CA2")  # fresh: its queued task may still come
     done = make_contact("+8613900139200", sid="CA3")
-    Contact.objects.filter(pk__in=[lost.pk, done.pk]).update(stored_at=old)
+    busy = make_contact("+8613900139200", sid="CA4")
+    died = make_contact("+8613900139200", sid="CA5")
+    Contact.objects.filter(pk__in=[lost.pk, done.pk, busy.pk, died.pk]).update(stored_at=old)
     Contact.objects.filter(pk=done.pk).update(processed_at=timezone.now())
-    assert processing.unprocessed_contacts(timedelta(seconds=60)) == [lost.pk]
-    assert fresh.pk not in processing.unprocessed_contacts(timedelta(seconds=60))
+    Contact.objects.filter(pk=busy.pk).update(claimed_at=timezone.now())
+    Contact.objects.filter(pk=died.pk).update(claimed_at=old - timedelta(hours=1))
+
+    assert sorted(processing.unprocessed_contacts(timedelta(seconds=60))) == [lost.pk, died.pk]
 
 
 def test_a_bare_call_is_never_strong_and_a_named_decoy_always_is():

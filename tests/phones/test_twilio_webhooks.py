@@ -105,7 +105,14 @@ def test_signature_is_checked_against_the_public_url_not_the_request_host(client
     signature = twilio_signature(SMS, params)
     response = client.post(SMS, params, HTTP_X_TWILIO_SIGNATURE=signature, HTTP_HOST="localhost")
     assert response.status_code == 200
-    assert PUBLIC_BASE_URL.startswith("https://")
+    assert Contact.objects.filter(provider_sid=params["MessageSid"]).exists()
+
+    # The same request signed for the URL it arrived at is not what Twilio signs: refused.
+    other = sms_params("SM" + "7" * 32, "+447700900200", "代理")
+    signed_for_host = twilio_signature(SMS, other, base_url="http://localhost")
+    response = client.post(SMS, other, HTTP_X_TWILIO_SIGNATURE=signed_for_host, HTTP_HOST="localhost")
+    assert response.status_code == 403
+    assert not Contact.objects.filter(provider_sid=other["MessageSid"]).exists()
 
 
 def test_voice_call_answers_chinese_voicemail_greeting_and_records(post_twilio):

@@ -6,11 +6,7 @@ a queue and stopping "the broker" never touches anyone else's Redis.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +14,7 @@ import pytest
 from canary.attribution.models import Signal
 from canary.campaigns.models import Decoy
 from canary.phones.models import Contact
-from tests.celery_support import database_url, free_port, publishing_to, wait_until
+from tests.celery_support import Broker, Worker, publishing_to, wait_until
 
 from .conftest import sms_params
 
@@ -29,97 +25,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Broker:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-
-        def answers() -> bool:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                return True
-            except OSError:
-                return False
-
-        wait_until(answers, 20, lambda: "redis-server")
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-
-class Worker:
-    def __init__(self, broker: Broker, log_path: Path) -> None:
-        self.broker = broker
-        self.log_path = log_path
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url(),
-            "CELERY_BROKER_URL": self.broker.url,
-            "CELERY_TASK_ALWAYS_EAGER": "false",
-            "DJANGO_SETTINGS_MODULE": "canary.settings",
-            "PYTHONUNBUFFERED": "1",
-        }
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "canary",
-                "worker",
-                "-P",
-                "threads",
-                "-c",
-                "4",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-                "-l",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")[-3000:]
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.log.close()
 
 
 @pytest.fixture
@@ -133,15 +38,15 @@ def broker():
 
 @pytest.fixture
 def worker(broker, tmp_path):
-    worker = Worker(broker, tmp_path / "worker.log")
+    worker = Worker(broker.url, tmp_path / "worker.log")
     yield worker
     worker.stop()
 
 
 def test_signed_sms_naming_a_decoy_gives_a_strong_signal_through_the_real_queue(
-    post_twilio, campaign, worker
+    post_twilio, campaign, broker, worker
 ):
-    worker.broker.start()
+    broker.start()
     worker.start()
     decoy = Decoy.objects.filter(campaign=campaign).order_by("id")[4]
     body = f"{decoy.recipient_name}，您的快递 {decoy.waybill_no} 已丢失，请联系客服办理双倍理赔"
@@ -160,7 +65,7 @@ def test_signed_sms_naming_a_decoy_gives_a_strong_signal_through_the_real_queue(
 
 
 def test_with_the_broker_down_every_sms_is_stored_and_processed_once_after_it_returns(
-    post_twilio, campaign, worker, settings
+    post_twilio, campaign, broker, worker, settings
 ):
     decoys = list(Decoy.objects.filter(campaign=campaign).order_by("id"))
     for n in range(100):
@@ -172,7 +77,7 @@ def test_with_the_broker_down_every_sms_is_stored_and_processed_once_after_it_re
     assert Contact.objects.count() == 100
     assert not Contact.objects.filter(processed_at__isnull=False).exists()
 
-    worker.broker.start()
+    broker.start()
     worker.start()
     settings.PHONES_SWEEP_AFTER_SECONDS = 0
     from tasks.phones import sweep_contacts

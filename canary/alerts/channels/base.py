@@ -9,6 +9,7 @@ the channel is disabled; ``permanent=False`` means try again later.
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import requests
@@ -32,11 +33,13 @@ def check_target(url: str) -> None:
     try:
         ssrf.check_url(
             url,
-            allow_private=getattr(settings, "ALLOW_PRIVATE_TARGETS", False),
-            allow_loopback=getattr(settings, "ALLOW_LOOPBACK_TARGETS", False),
+            allow_private=settings.ALLOW_PRIVATE_TARGETS,
+            allow_loopback=settings.ALLOW_LOOPBACK_TARGETS,
         )
     except ssrf.UnsafeTarget as exc:
-        raise TransportError(f"target refused: {exc}", permanent=True) from exc
+        # A name that does not resolve now may resolve in a minute (DNS outage): try again later.
+        unresolved = isinstance(exc.__cause__, socket.gaierror)
+        raise TransportError(f"target refused: {exc}", permanent=not unresolved) from exc
 
 
 def encode_json(body: Any) -> bytes:

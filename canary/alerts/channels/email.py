@@ -27,7 +27,11 @@ def notify(alert) -> str:
         body=message.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
-        headers={"X-Canary-Alert-Id": str(alert.pk)},
+        # One Message-ID per alert, on every attempt: mail systems drop the repeat.
+        headers={
+            "X-Canary-Alert-Id": str(alert.pk),
+            "Message-ID": f"<{alert.idempotency_key}@canary.alerts>",
+        },
     )
     mail.attach_alternative(linebreaks(escape(message.text)), "text/html")
     try:

@@ -7,7 +7,6 @@ no notes, no case files, no actions.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from canary.alerts.models import CaseFile, CaseFileStatus, Incident, IncidentSta
 from canary.audit.decorators import refuse, security_required
 from canary.audit.roles import SECURITY_ANALYST, VIEWER, is_security
 from canary.audit.services import record_request
+from canary.queue import publish_after_commit
 
 
 @security_required(VIEWER)
@@ -85,12 +85,10 @@ def _incident_action(request, incident: Incident):
     elif action == "assign_me":
         incidents.assign(incident, request.user, actor=actor)
     elif action == "case_file":
-        from tasks.alerts import build_case_file
-
         attach_original_documents(incident, actor=actor)
         case = CaseFile.objects.create(incident=incident, requested_by=actor)
         record_request(request, "incident.case_file", incident, case_file=case.pk)
-        transaction.on_commit(lambda: build_case_file.delay(case.pk))
+        publish_after_commit("alerts.build_case_file", case.pk)
     return redirect("alerts:incident", pk=incident.pk)
 
 

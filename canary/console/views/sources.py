@@ -16,6 +16,7 @@ from canary.alerts.ssrf import UnsafeTarget
 from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.console.forms.sources import SourceForm
+from canary.queue import publish
 from canary.sightings.fetchers import ACCEPTED_TYPES, FetchError, fetch_url, watched_folder
 from canary.sightings.models import Source, SourceKind
 
@@ -59,13 +60,8 @@ def source_toggle(request, pk: int):
 @security_required
 @require_POST
 def source_fetch_now(request, pk: int):
-    from tasks.sightings import fetch_source
-
     source = get_object_or_404(Source, pk=pk)
-    try:
-        fetch_source.delay(source.pk)
-    except Exception:
-        log.exception("could not queue a fetch of source %s", source.pk)
+    if not publish("sightings.fetch_source", source.pk):
         messages.error(request, _("The task queue is not reachable; try again later."))
     else:
         record_request(request, "source.fetch_now", source)
