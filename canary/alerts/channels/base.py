@@ -14,7 +14,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from canary.alerts import ssrf
+from canary import netguard
 
 TIMEOUT_SECONDS = 10
 # HTTP statuses that say "later": the receiver is overloaded or briefly away.
@@ -30,12 +30,10 @@ class TransportError(Exception):
 def check_target(url: str) -> None:
     """The SSRF guard every outbound URL passes; a refused target is a permanent error."""
     try:
-        ssrf.check_url(
-            url,
-            allow_private=getattr(settings, "ALLOW_PRIVATE_TARGETS", False),
-            allow_loopback=getattr(settings, "ALLOW_LOOPBACK_TARGETS", False),
+        netguard.check_url(
+            url, allow_private=settings.ALLOW_PRIVATE_TARGETS, allow_loopback=settings.ALLOW_LOOPBACK_TARGETS
         )
-    except ssrf.UnsafeTarget as exc:
+    except netguard.UnsafeTarget as exc:
         raise TransportError(f"target refused: {exc}", permanent=True) from exc
 
 
@@ -44,10 +42,14 @@ def encode_json(body: Any) -> bytes:
 
 
 def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> requests.Response:
-    """POST ``data`` after the SSRF check; map failures to transient or permanent errors."""
+    """POST ``data`` to the address the SSRF guard checked; map failures to transient or permanent
+    errors."""
     check_target(url)
+    session = netguard.guarded_session(
+        allow_private=settings.ALLOW_PRIVATE_TARGETS, allow_loopback=settings.ALLOW_LOOPBACK_TARGETS
+    )
     try:
-        response = requests.post(
+        response = session.post(
             url,
             data=data,
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
@@ -55,8 +57,12 @@ def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> reques
             # A redirect could lead past the SSRF check to an internal address.
             allow_redirects=False,
         )
+    except netguard.UnsafeTarget as exc:  # the name now resolves somewhere else (DNS rebinding)
+        raise TransportError(f"target refused: {exc}", permanent=True) from exc
     except requests.RequestException as exc:
         raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    finally:
+        session.close()
     if response.status_code in TRANSIENT_STATUSES:
         raise TransportError(f"HTTP {response.status_code}", permanent=False)
     if response.status_code >= 300:
