@@ -3,37 +3,55 @@
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def clear_unsafe_recording_urls(apps, schema_editor):
+    """Recording URLs that are not http(s) (``javascript:`` ...) leave the column; raw keeps them."""
+    Contact = apps.get_model("phones", "Contact")
+    unsafe = Contact.objects.exclude(recording_url="").exclude(recording_url__iregex=r"^https?://")
+    for contact in unsafe.iterator():
+        contact.anomalies = [*contact.anomalies, "recording_url:not_http"]
+        contact.recording_url = ""
+        contact.save(update_fields=["anomalies", "recording_url"])
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('phones', '0003_schedules'),
+        ("phones", "0003_schedules"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UnreadDelivery',
+            name="UnreadDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hook', models.CharField(max_length=32, verbose_name='hook')),
-                ('body', models.BinaryField(verbose_name='body as received')),
-                ('body_sha256', models.CharField(max_length=64, unique=True, verbose_name='body SHA-256')),
-                ('error', models.TextField(verbose_name='why it could not be read')),
-                ('received_at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='received')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hook", models.CharField(max_length=32, verbose_name="hook")),
+                ("body", models.BinaryField(verbose_name="body as received")),
+                ("body_sha256", models.CharField(max_length=64, unique=True, verbose_name="body SHA-256")),
+                ("error", models.TextField(verbose_name="why it could not be read")),
+                (
+                    "received_at",
+                    models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="received"),
+                ),
             ],
             options={
-                'verbose_name': 'unread delivery',
-                'verbose_name_plural': 'unread deliveries',
-                'ordering': ['-received_at'],
+                "verbose_name": "unread delivery",
+                "verbose_name_plural": "unread deliveries",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='anomalies',
-            field=models.JSONField(blank=True, default=list, verbose_name='anomalies'),
+            model_name="contact",
+            name="anomalies",
+            field=models.JSONField(blank=True, default=list, verbose_name="anomalies"),
         ),
         migrations.AddField(
-            model_name='trackinglookup',
-            name='anomalies',
-            field=models.JSONField(blank=True, default=list, verbose_name='anomalies'),
+            model_name="trackinglookup",
+            name="anomalies",
+            field=models.JSONField(blank=True, default=list, verbose_name="anomalies"),
         ),
+        migrations.RunPython(clear_unsafe_recording_urls, migrations.RunPython.noop),
     ]
