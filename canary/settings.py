@@ -273,6 +273,8 @@ ATTRIBUTION_PLAN_FALSE_RATE = env.float("ATTRIBUTION_PLAN_FALSE_RATE", default=0
 SIGHTINGS_FOLDER_ROOT = env.str("SIGHTINGS_FOLDER_ROOT", default=str(VAR_DIR / "drop"))
 # The compiled matcher, signed, shared by the worker processes of this machine ("" = off).
 SIGHTINGS_MATCHER_CACHE = env.str("SIGHTINGS_MATCHER_CACHE", default=str(VAR_DIR / "matcher-cache"))
+# `scan` refuses files bigger than this (a document is held in memory while it is stored and read).
+SIGHTINGS_MAX_DOCUMENT_BYTES = env.int("SIGHTINGS_MAX_DOCUMENT_BYTES", default=256 << 20)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
