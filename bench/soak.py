@@ -49,6 +49,7 @@ SMS_PER_SECOND = 10
 UPLOAD_EVERY_SECONDS = 10
 PAGES_PER_SECOND = 2
 PAGES = ["/", "/contacts/", "/sightings/documents/", "/sightings/", "/alerts/"]
+WORKER = ["-m", "celery", "-A", "canary", "worker", "-c", "1", "-l", "warning"]
 USER, PASSWORD = "soak-analyst", "soak-only-password-8c1f"
 
 USER_SCRIPT = f"""
@@ -209,18 +210,7 @@ def main() -> None:
             stack.start()
             decoy_name = stack.run_python("-c", USER_SCRIPT).strip().splitlines()[-1]
             worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "canary",
-                    "worker",
-                    "-c",
-                    "1",
-                    "--loglevel",
-                    "WARNING",
-                ],
+                [sys.executable, *WORKER],
                 cwd=ROOT,
                 env=stack.env,
                 stdout=(Path(tmp) / "worker.log").open("w"),

@@ -15,10 +15,11 @@ import pytest
 
 from canary.campaigns.models import Decoy
 from canary.phones.models import Contact, TrackingLookup, UnreadDelivery
-from canary.phones.tracking import decoy_waybills
-from canary.phones.tracking_signature import sign
 
 from .conftest import call_params, sms_params, twilio_signature
+from .test_aliyun_pls import URL as ALIYUN_URL
+from .test_aliyun_pls import aliyun_env  # noqa: F401 - fixture
+from .test_tracking_hook import post_signed, tracking_env  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +29,6 @@ RECORDING = "/hooks/twilio/recording/"
 TRANSCRIPTION = "/hooks/twilio/transcription/"
 STATUS = "/hooks/twilio/status/"
 CANARY = "+447700900200"
-ALIYUN_SECRET = "u5Hk2c9Zq7-receipt-path-secret"
-ALIYUN = f"/hooks/aliyun/pls/{ALIYUN_SECRET}/"
-TRACKING = "/hooks/tracking/"
-TRACKING_SECRET = "tracking-shared-secret"
 
 
 @pytest.fixture
@@ -176,26 +173,21 @@ def test_a_call_without_a_call_sid_is_stored_under_an_id_from_its_body(post_form
     assert Contact.objects.filter(provider_sid__startswith="twilio:CallSid:sha256:").count() == 2
 
 
-@pytest.fixture
-def aliyun_env(settings):
-    settings.ALIYUN_PLS_HOOK_SECRET = ALIYUN_SECRET
-    settings.ALIYUN_PLS_ALLOWED_IPS = []
-    return settings
-
-
-def test_aliyun_json_nested_100000_deep_is_kept_raw_with_a_recorded_failure(client, aliyun_env):
+@pytest.mark.usefixtures("aliyun_env")
+def test_aliyun_json_nested_100000_deep_is_kept_raw_with_a_recorded_failure(client):
     body = "[" * 100_000 + "]" * 100_000
-    response = client.post(ALIYUN, body, content_type="application/json")
+    response = client.post(ALIYUN_URL, body, content_type="application/json")
     assert response.status_code == 400
     assert json.loads(response.content)["code"] == 1
     delivery = UnreadDelivery.objects.get()
     assert bytes(delivery.body) == body.encode()
     assert "RecursionError" in delivery.error
-    client.post(ALIYUN, body, content_type="application/json")  # Alibaba retries
+    client.post(ALIYUN_URL, body, content_type="application/json")  # Alibaba retries
     assert UnreadDelivery.objects.count() == 1
 
 
-def test_aliyun_records_of_any_shape_are_stored_and_flagged(client, aliyun_env):
+@pytest.mark.usefixtures("aliyun_env")
+def test_aliyun_records_of_any_shape_are_stored_and_flagged(client):
     records = [
         {
             "call_id": "c" * 150,
@@ -205,7 +197,7 @@ def test_aliyun_records_of_any_shape_are_stored_and_flagged(client, aliyun_env):
         },
         {"peer_no": "1" * 80, "secret_no": "17000000001", "city": "杭\x00州"},
     ]
-    response = client.post(ALIYUN, json.dumps(records), content_type="application/json")
+    response = client.post(ALIYUN_URL, json.dumps(records), content_type="application/json")
     assert response.status_code == 200
     long_id, no_id = Contact.objects.order_by("id")
     assert len(long_id.provider_sid) <= 100 and "provider_sid:hashed" in long_id.anomalies
@@ -214,28 +206,8 @@ def test_aliyun_records_of_any_shape_are_stored_and_flagged(client, aliyun_env):
     assert no_id.provider_sid.startswith("aliyun:call:sha256:")
     assert {"provider_sid:missing", "from_number:truncated", "raw:nul"} <= set(no_id.anomalies)
     assert no_id.raw["aliyun"]["peer_no"] == "1" * 80
-    client.post(ALIYUN, json.dumps(records), content_type="application/json")  # a re-push
+    client.post(ALIYUN_URL, json.dumps(records), content_type="application/json")  # a re-push
     assert Contact.objects.count() == 2
-
-
-@pytest.fixture
-def tracking_env(settings):
-    settings.TRACKING_HOOK_SECRET = TRACKING_SECRET
-    decoy_waybills.invalidate()
-    yield settings
-    decoy_waybills.invalidate()
-
-
-def post_tracking(client, data: dict):
-    body = json.dumps(data, ensure_ascii=False).encode()
-    timestamp = int(time.time())
-    return client.post(
-        TRACKING,
-        body,
-        content_type="application/json",
-        HTTP_X_CANARY_TIMESTAMP=str(timestamp),
-        HTTP_X_CANARY_SIGNATURE=sign(TRACKING_SECRET, timestamp, body),
-    )
 
 
 @pytest.mark.parametrize(
@@ -246,26 +218,22 @@ def post_tracking(client, data: dict):
         pytest.param("looked_up_at", "yesterday", "looked_up_at:invalid", id="not-a-date"),
     ],
 )
+@pytest.mark.usefixtures("tracking_env")
 def test_a_tracking_report_with_a_bad_ip_or_date_is_stored_and_flagged(
-    client, tracking_env, campaign, field, value, anomaly
+    client, campaign, field, value, anomaly
 ):
     decoy = Decoy.objects.filter(campaign=campaign).first()
-    response = post_tracking(client, {"waybill_no": decoy.waybill_no, "ip": "203.0.113.7", field: value})
+    report = {"waybill_no": decoy.waybill_no, "ip": "203.0.113.7", field: value}
+    response = post_signed(client, json.dumps(report, ensure_ascii=False).encode())
     assert response.status_code == 202
     lookup = TrackingLookup.objects.get()
     assert lookup.raw[field] == value
     assert anomaly in lookup.anomalies
 
 
-def test_a_signed_tracking_report_that_is_not_json_is_kept_with_its_failure(client, tracking_env):
+@pytest.mark.usefixtures("tracking_env")
+def test_a_signed_tracking_report_that_is_not_json_is_kept_with_its_failure(client):
     body = b"{" * 50_000
-    timestamp = int(time.time())
-    response = client.post(
-        TRACKING,
-        body,
-        content_type="application/json",
-        HTTP_X_CANARY_TIMESTAMP=str(timestamp),
-        HTTP_X_CANARY_SIGNATURE=sign(TRACKING_SECRET, timestamp, body),
-    )
+    response = post_signed(client, body)
     assert response.status_code == 400
     assert bytes(UnreadDelivery.objects.get(hook="tracking").body) == body
