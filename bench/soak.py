@@ -288,7 +288,12 @@ def report(figures: dict, seconds: int) -> None:
             + f" | {web:.0f} MB | {worker:.0f} MB |"
         )
     sent_ok = recorder.ok["sms webhook"]
+    # From the second window on: the first holds start-up (imports, the matcher's first build).
+    (_, web_first, worker_first), (_, web_last, worker_last) = figures["rss"][1], figures["rss"][-1]
     lines += [
+        "",
+        f"Resident memory from the 1:00 window to the last: web {web_last - web_first:+.0f} MB, "
+        f"worker {worker_last - worker_first:+.0f} MB.",
         "",
         f"Requests answered: SMS {sent_ok:,} (failed {recorder.failures['sms webhook']}), uploads "
         f"{recorder.ok['upload']} (failed {recorder.failures['upload']}), console pages "
