@@ -9,6 +9,7 @@ the channel is disabled; ``permanent=False`` means try again later.
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import requests
@@ -34,7 +35,13 @@ def check_target(url: str) -> None:
             url, allow_private=settings.ALLOW_PRIVATE_TARGETS, allow_loopback=settings.ALLOW_LOOPBACK_TARGETS
         )
     except netguard.UnsafeTarget as exc:
-        raise TransportError(f"target refused: {exc}", permanent=True) from exc
+        raise _refused(exc) from exc
+
+
+def _refused(exc: netguard.UnsafeTarget) -> TransportError:
+    # A name that does not resolve now may resolve in a minute (DNS outage): try again later.
+    unresolved = isinstance(exc.__cause__, socket.gaierror)
+    return TransportError(f"target refused: {exc}", permanent=not unresolved)
 
 
 def encode_json(body: Any) -> bytes:
@@ -58,7 +65,7 @@ def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> reques
             allow_redirects=False,
         )
     except netguard.UnsafeTarget as exc:  # the name now resolves somewhere else (DNS rebinding)
-        raise TransportError(f"target refused: {exc}", permanent=True) from exc
+        raise _refused(exc) from exc
     except requests.RequestException as exc:
         raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
     finally:
