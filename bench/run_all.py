@@ -34,6 +34,8 @@ BENCHMARKS = [
     ("matcher", "matcher.py", []),
     ("attribution", "attribution.py", []),
     ("alert_latency", "alert_latency.py", []),
+    ("memory_per_document", "memory_per_document.py", []),
+    ("soak", "soak.py", []),
 ]
 
 HEADER = """# Benchmarks

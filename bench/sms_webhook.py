@@ -135,12 +135,13 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 class Stack:
     """Database, broker and gunicorn for one run; everything is torn down in ``close``."""
 
-    def __init__(self, pg_url: str, workdir: Path):
+    def __init__(self, pg_url: str, workdir: Path, db_name: str = BENCH_DB):
         self.pg_url = pg_url
+        self.db_name = db_name
         self.workdir = workdir
         self.processes: list[subprocess.Popen] = []
         parts = urlsplit(pg_url)
-        self.db_url = parts._replace(path=f"/{BENCH_DB}").geturl()
+        self.db_url = parts._replace(path=f"/{db_name}").geturl()
         self.redis_port = free_port()
         self.web_port = free_port()
         self.base_url = f"http://127.0.0.1:{self.web_port}"
@@ -165,8 +166,8 @@ class Stack:
             conn.execute(sql)
 
     def start(self) -> None:
-        self._admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        self._admin(f'CREATE DATABASE "{BENCH_DB}"')
+        self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+        self._admin(f'CREATE DATABASE "{self.db_name}"')
         self.run_python("manage.py", "migrate", "--verbosity", "0")
         self.run_python("-c", SEED_SCRIPT)
         self.processes.append(
@@ -227,7 +228,7 @@ class Stack:
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
-        self._admin(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        self._admin(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
 
 # Canary numbers for the SMS, and a small campaign so the tracking hook has a decoy set to check.

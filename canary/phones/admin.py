@@ -10,6 +10,7 @@ from .models import (
     SecurityEvent,
     SmsGateway,
     TrackingLookup,
+    UnreadDelivery,
 )
 
 
@@ -69,3 +70,11 @@ class SecurityEventAdmin(ReadOnlyEvidenceAdmin):
 class CallerInfoAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("e164", "line_type", "carrier_name", "caller_name", "fetched_at")
     search_fields = ("e164", "caller_name")
+
+
+@admin.register(UnreadDelivery)
+class UnreadDeliveryAdmin(ReadOnlyEvidenceAdmin):
+    list_display = ("received_at", "hook", "error")
+    list_filter = ("hook",)
+    exclude = ("body",)  # raw bytes: listed by their hash, kept whole in the database
+    readonly_fields = ("hook", "body_sha256", "error", "received_at")

@@ -6,6 +6,8 @@ queues processing after commit; none of them interprets the contact, that is ``p
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -18,7 +20,8 @@ from django.utils import timezone
 from canary.queue import publish_after_commit
 
 from . import aliyun_receipts
-from .models import Contact, ContactKind, ContactSource, Provider
+from .evidence import MAX_MEDIA, Shaper, body_sid
+from .models import Contact, ContactKind, ContactSource, Provider, UnreadDelivery
 from .pool import NumberError, to_e164
 from .providers import ContactRecord
 
@@ -43,15 +46,40 @@ def flat_params(params: Any) -> dict[str, Any]:
     return dict(params)
 
 
-def _geo(params: Mapping[str, Any]) -> dict[str, str]:
-    return {name: params[name] for name in _GEO_FIELDS if params.get(name)}
+def _field_length(name: str) -> int:
+    return Contact._meta.get_field(name).max_length
 
 
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+def _geo(params: Mapping[str, Any], shaper: Shaper) -> dict[str, str]:
+    return shaper.raw({name: str(params[name]) for name in _GEO_FIELDS if params.get(name)})
+
+
+def _twilio_sid(raw: Mapping[str, Any], body: bytes, shaper: Shaper, *names: str) -> str:
+    """The delivery's Twilio id; one derived from the body when it carried none, so a later
+    delivery without an id is not merged into this one."""
+    sid = next((str(raw[name]) for name in names if raw.get(name)), "")
+    if not sid:
+        shaper.flag("provider_sid:missing")
+        return body_sid(f"twilio:{names[0]}", body)
+    return shaper.unique_id("provider_sid", sid, _field_length("provider_sid"))
+
+
+def _number(shaper: Shaper, field: str, value: Any) -> str:
+    return shaper.text(field, value, _field_length(field))
+
+
+def _media(raw: Mapping[str, Any], shaper: Shaper) -> list[dict[str, str]]:
+    """Media links of an SMS: at most ``MAX_MEDIA``, http(s) only (the raw request keeps all)."""
+    count = shaper.count("NumMedia", raw.get("NumMedia")) or 0
+    if count > MAX_MEDIA:
+        shaper.flag("NumMedia:bounded")
+    media = []
+    for index in range(min(count, MAX_MEDIA)):
+        url = shaper.web_url("media_url", raw.get(f"MediaUrl{index}"), max_length=2000)
+        if url:
+            content_type = shaper.text("media_content_type", raw.get(f"MediaContentType{index}"), 100)
+            media.append({"url": url, "content_type": content_type})
+    return media
 
 
 def insert_once(contact: Contact) -> tuple[Contact, bool]:
@@ -69,55 +97,61 @@ def insert_once(contact: Contact) -> tuple[Contact, bool]:
     return contact, True
 
 
-def store_twilio_sms(params: Mapping[str, Any]) -> tuple[Contact, bool]:
+def store_twilio_sms(params: Mapping[str, Any], body: bytes = b"") -> tuple[Contact, bool]:
+    """Store an inbound SMS whatever its shape (``body``: the request as sent, for evidence)."""
     raw = flat_params(params)
-    sid = raw.get("MessageSid") or raw.get("SmsSid") or ""
-    media_count = _int_or_none(raw.get("NumMedia")) or 0
-    media = [
-        {"url": raw.get(f"MediaUrl{i}", ""), "content_type": raw.get(f"MediaContentType{i}", "")}
-        for i in range(media_count)
-    ]
+    shaper = Shaper()
     contact = Contact(
         provider=Provider.TWILIO,
-        provider_sid=sid,
+        provider_sid=_twilio_sid(raw, body, shaper, "MessageSid", "SmsSid"),
         kind=ContactKind.SMS,
-        from_number=raw.get("From", ""),
-        to_number=raw.get("To", ""),
+        from_number=_number(shaper, "from_number", raw.get("From")),
+        to_number=_number(shaper, "to_number", raw.get("To")),
         received_at=timezone.now(),
-        body=raw.get("Body", ""),
-        media_urls=media,
-        caller_geo=_geo(raw),
-        raw={"sms": raw},
+        body=shaper.text("body", raw.get("Body")),
+        media_urls=_media(raw, shaper),
+        caller_geo=_geo(raw, shaper),
+        raw={"sms": shaper.raw(raw, body)},
     )
+    contact.anomalies = shaper.anomalies
     return insert_once(contact)
 
 
-def _call_for_update(call_sid: str, raw: dict[str, Any]) -> tuple[Contact, bool]:
+def _call_for_update(call_sid: str, raw: dict[str, Any], shaper: Shaper) -> tuple[Contact, bool]:
     """The stored call, locked; created from this request when the voice webhook never arrived."""
     contact, created = Contact.objects.select_for_update().get_or_create(
         provider_sid=call_sid,
         defaults={
             "provider": Provider.TWILIO,
             "kind": ContactKind.CALL,
-            "from_number": raw.get("From", ""),
-            "to_number": raw.get("To", ""),
+            "from_number": _number(shaper, "from_number", raw.get("From")),
+            "to_number": _number(shaper, "to_number", raw.get("To")),
             "received_at": timezone.now(),
-            "caller_geo": _geo(raw),
+            "caller_geo": _geo(raw, shaper),
         },
     )
     if not contact.from_number and raw.get("From"):
-        contact.from_number, contact.to_number = raw.get("From", ""), raw.get("To", "")
+        contact.from_number = _number(shaper, "from_number", raw.get("From"))
+        contact.to_number = _number(shaper, "to_number", raw.get("To"))
     return contact, created
 
 
-def store_twilio_call(params: Mapping[str, Any]) -> tuple[Contact, bool]:
+def _keep_anomalies(contact: Contact, shaper: Shaper) -> None:
+    contact.anomalies = [*contact.anomalies, *(a for a in shaper.anomalies if a not in contact.anomalies)]
+
+
+def store_twilio_call(params: Mapping[str, Any], body: bytes = b"") -> tuple[Contact, bool]:
     raw = flat_params(params)
+    shaper = Shaper()
     with transaction.atomic():
-        contact, created = _call_for_update(raw.get("CallSid", ""), raw)
+        contact, created = _call_for_update(_twilio_sid(raw, body, shaper, "CallSid"), raw, shaper)
         if "voice" in contact.raw:
             return contact, False
-        contact.raw = {**contact.raw, "voice": raw}
-        contact.call_status = contact.call_status or raw.get("CallStatus", "")
+        contact.raw = {**contact.raw, "voice": shaper.raw(raw, body)}
+        _keep_anomalies(contact, shaper)
+        contact.call_status = contact.call_status or shaper.text(
+            "call_status", raw.get("CallStatus"), _field_length("call_status")
+        )
         if not created:
             # A late callback stored the call first, without the called number: process again.
             contact.processed_at = None
@@ -127,34 +161,46 @@ def store_twilio_call(params: Mapping[str, Any]) -> tuple[Contact, bool]:
     return contact, created
 
 
-def attach_to_call(params: Mapping[str, Any], event: str) -> Contact:
+def attach_to_call(params: Mapping[str, Any], event: str, body: bytes = b"") -> Contact:
     """Attach a later callback (recording, transcription, status, record action) to its call.
 
     A transcript can name a decoy, so new text sends the contact back for processing.
     """
     raw = flat_params(params)
+    shaper = Shaper()
     with transaction.atomic():
-        contact, created = _call_for_update(raw.get("CallSid", ""), raw)
-        contact.raw = {**contact.raw, event: raw}
+        contact, created = _call_for_update(_twilio_sid(raw, body, shaper, "CallSid"), raw, shaper)
+        contact.raw = {**contact.raw, event: shaper.raw(raw, body)}
         text_changed = False
         if raw.get("RecordingUrl"):
-            contact.recording_url = raw["RecordingUrl"]
-            contact.recording_sid = raw.get("RecordingSid", contact.recording_sid)
+            contact.recording_url = shaper.web_url(
+                "recording_url", raw["RecordingUrl"], _field_length("recording_url")
+            )
+            contact.recording_sid = shaper.text(
+                "recording_sid",
+                raw.get("RecordingSid", contact.recording_sid),
+                _field_length("recording_sid"),
+            )
             contact.recording_duration = (
-                _int_or_none(raw.get("RecordingDuration")) or contact.recording_duration
+                shaper.count("RecordingDuration", raw.get("RecordingDuration")) or contact.recording_duration
             )
         if raw.get("CallStatus"):
-            contact.call_status = raw["CallStatus"]
-            contact.call_duration = _int_or_none(raw.get("CallDuration")) or contact.call_duration
+            contact.call_status = shaper.text("call_status", raw["CallStatus"], _field_length("call_status"))
+            contact.call_duration = (
+                shaper.count("CallDuration", raw.get("CallDuration")) or contact.call_duration
+            )
         if "TranscriptionText" in raw or "TranscriptionStatus" in raw:
-            contact.transcript_status = raw.get("TranscriptionStatus", "")
-            new_text = raw.get("TranscriptionText", "")
+            contact.transcript_status = shaper.text(
+                "transcript_status", raw.get("TranscriptionStatus"), _field_length("transcript_status")
+            )
+            new_text = shaper.text("transcript", raw.get("TranscriptionText"))
             text_changed = bool(new_text) and new_text != contact.transcript
             contact.transcript = new_text or contact.transcript
         if text_changed and not created:
             # Steals any running claim: that run's result would miss the transcript.
             contact.processed_at = None
             contact.claimed_at = None
+        _keep_anomalies(contact, shaper)
         contact.save()
         if created or text_changed:
             publish_after_commit("phones.process_contact", contact.pk)
@@ -177,13 +223,23 @@ def _e164_cn(raw_number: Any) -> str:
         return str(raw_number or "")
 
 
-def aliyun_contact(record: Mapping[str, Any]) -> Contact | None:
-    """One Alibaba receipt record as an unsaved Contact, or None when it has no call_id."""
-    call_id = str(record.get("call_id") or "")
-    if not call_id:
-        return None
+def aliyun_contact(record: Mapping[str, Any]) -> Contact:
+    """One Alibaba receipt record as an unsaved Contact, whatever its shape.
+
+    A record without ``call_id`` gets an id derived from its content, so it is kept and a
+    re-pushed copy of it is still absorbed.
+    """
+    shaper = Shaper()
     is_sms = "sms_content" in record
     kind = ContactKind.SMS if is_sms else ContactKind.CALL
+    raw = shaper.raw(dict(record))
+    call_id = str(record.get("call_id") or "")
+    if call_id:
+        sid = shaper.unique_id("provider_sid", f"aliyun:{call_id}:{kind}", _field_length("provider_sid"))
+    else:
+        shaper.flag("provider_sid:missing")
+        canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, default=str).encode()
+        sid = body_sid(f"aliyun:{kind}", canonical)
     caller = record.get("send_no") if is_sms else record.get("peer_no")
     when = (
         _beijing_time(record.get("start_time"))
@@ -191,19 +247,27 @@ def aliyun_contact(record: Mapping[str, Any]) -> Contact | None:
         or _beijing_time(record.get("ring_time"))
         or timezone.now()
     )
-    return Contact(
+    contact = Contact(
         provider=Provider.ALIYUN_PLS,
-        provider_sid=f"aliyun:{call_id}:{kind}",
+        provider_sid=sid,
         kind=kind,
-        from_number=_e164_cn(caller),
-        to_number=_e164_cn(record.get("secret_no")),
+        from_number=_number(shaper, "from_number", _e164_cn(caller)),
+        to_number=_number(shaper, "to_number", _e164_cn(record.get("secret_no"))),
         received_at=when,
-        body=str(record.get("sms_content") or ""),
-        recording_url=str(record.get("record_url") or "")[:500],
-        call_status=str(record.get("release_cause") or record.get("unconnected_cause") or ""),
-        caller_geo={"city": record["city"]} if record.get("city") else {},
-        raw={"aliyun": dict(record)},
+        body=shaper.text("body", record.get("sms_content") or ""),
+        recording_url=shaper.web_url(
+            "recording_url", record.get("record_url"), _field_length("recording_url")
+        ),
+        call_status=shaper.text(
+            "call_status",
+            record.get("release_cause") or record.get("unconnected_cause") or "",
+            _field_length("call_status"),
+        ),
+        caller_geo={"city": shaper.text("city", record["city"], 100)} if record.get("city") else {},
+        raw={"aliyun": raw},
     )
+    contact.anomalies = shaper.anomalies
+    return contact
 
 
 def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
@@ -232,6 +296,16 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
         for contact_id in fresh:
             publish_after_commit("phones.process_contact", contact_id)
     return len(contacts) + attached
+
+
+def store_unread(hook: str, body: bytes, error: str) -> UnreadDelivery:
+    """Keep an authenticated delivery that could not be read, with why; retries are stored once."""
+    delivery, _ = UnreadDelivery.objects.get_or_create(
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        defaults={"hook": hook, "body": body, "error": error},
+    )
+    log.warning("unreadable %s delivery kept as %s: %s", hook, delivery.pk, error)
+    return delivery
 
 
 def store_record(

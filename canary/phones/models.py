@@ -179,6 +179,8 @@ class Contact(models.Model):
     raw = models.JSONField(
         _("raw deliveries"), default=dict, blank=True, help_text=_("Every request as received")
     )
+    # What had to change for the delivery to fit its columns (the raw request keeps it whole).
+    anomalies = models.JSONField(_("anomalies"), default=list, blank=True)
     claimed_at = models.DateTimeField(_("processing claimed"), null=True, blank=True)
     processing_attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True, db_index=True)
@@ -251,6 +253,7 @@ class TrackingLookup(models.Model):
     # The request signature is unique per delivery: storing it refuses a replayed request.
     nonce = models.CharField(_("delivery signature"), max_length=128, unique=True)
     raw = models.JSONField(_("raw report"), default=dict, blank=True)
+    anomalies = models.JSONField(_("anomalies"), default=list, blank=True)
     stored_at = models.DateTimeField(_("stored"), auto_now_add=True)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True, db_index=True)
 
@@ -280,3 +283,25 @@ class CallerInfo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.e164} {self.line_type}"
+
+
+class UnreadDelivery(models.Model):
+    """An authenticated delivery whose body could not be read (broken or absurdly nested JSON).
+
+    Kept byte for byte with the reason, so the evidence survives and the failure is on record;
+    unique on the body's hash so the provider's retries are stored once.
+    """
+
+    hook = models.CharField(_("hook"), max_length=32)
+    body = models.BinaryField(_("body as received"))
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64, unique=True)
+    error = models.TextField(_("why it could not be read"))
+    received_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("unread delivery")
+        verbose_name_plural = _("unread deliveries")
+
+    def __str__(self) -> str:
+        return f"{self.hook} {self.received_at:%Y-%m-%d %H:%M} {self.error[:60]}"

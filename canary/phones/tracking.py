@@ -8,6 +8,7 @@ campaign or decoy. Decoys are issued long before they are shipped, so the reload
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 import time
@@ -25,6 +26,7 @@ from canary.attribution.signals import record_signal
 from canary.campaigns.models import Decoy
 from canary.queue import publish_after_commit
 
+from .evidence import Shaper
 from .models import TrackingLookup
 
 # Nobody honest was ever given a decoy's waybill number; only the carrier's own staff could
@@ -77,27 +79,51 @@ class Report:
     user_agent: str
     client_id: str
     raw: dict[str, Any]
+    anomalies: tuple[str, ...] = ()
 
 
 def parse_report(body: bytes) -> Report:
+    """The report in ``body``; a bad ``ip`` or time is kept in ``raw`` and named in ``anomalies``."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadReport("body is not JSON") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise BadReport(f"body is not JSON ({type(exc).__name__})") from exc
     if not isinstance(data, dict) or not data.get("waybill_no"):
         raise BadReport("waybill_no is required")
-    looked_up_at = parse_datetime(str(data.get("looked_up_at") or "")) or timezone.now()
-    if timezone.is_naive(looked_up_at):
-        looked_up_at = timezone.make_aware(looked_up_at)
+    shaper = Shaper()
     client = " / ".join(str(data[k]) for k in ("client_id", "platform") if data.get(k))
     return Report(
-        waybill_no=normalise_waybill(data["waybill_no"]),
-        looked_up_at=looked_up_at,
-        requester_ip=str(data.get("ip") or "") or None,
-        user_agent=str(data.get("user_agent") or "")[:500],
-        client_id=client[:100],
-        raw=data,
+        waybill_no=normalise_waybill(shaper.text("waybill_no", data["waybill_no"])),
+        looked_up_at=_lookup_time(data.get("looked_up_at"), shaper),
+        requester_ip=_ip_or_none(data.get("ip"), shaper),
+        user_agent=shaper.text("user_agent", data.get("user_agent"), 500),
+        client_id=shaper.text("client_id", client, 100),
+        raw=shaper.raw(data, body),
+        anomalies=tuple(shaper.anomalies),
     )
+
+
+def _lookup_time(value: Any, shaper: Shaper) -> datetime:
+    if not value:
+        return timezone.now()
+    try:
+        looked_up_at = parse_datetime(str(value))
+    except ValueError:  # well formed but impossible, e.g. month 13
+        looked_up_at = None
+    if looked_up_at is None:
+        shaper.flag("looked_up_at:invalid")
+        return timezone.now()
+    return timezone.make_aware(looked_up_at) if timezone.is_naive(looked_up_at) else looked_up_at
+
+
+def _ip_or_none(value: Any, shaper: Shaper) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(str(value).strip()))
+    except ValueError:
+        shaper.flag("ip:invalid")
+        return None
 
 
 def store_lookup(decoy_id: int, report: Report, nonce: str) -> TrackingLookup | None:
@@ -113,6 +139,7 @@ def store_lookup(decoy_id: int, report: Report, nonce: str) -> TrackingLookup | 
                 client_id=report.client_id,
                 nonce=nonce[:128],
                 raw=report.raw,
+                anomalies=list(report.anomalies),
             )
             publish_after_commit("phones.process_tracking_lookup", lookup.pk)
     except IntegrityError:

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import contacts, gateways, tracking
+from .evidence import without_nul
 from .providers import smsgate
 from .security import client_ip, ip_allowed, record_refusal, twilio_signature_valid
 from .tracking_signature import verify
@@ -37,7 +38,7 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Http
                 request,
                 "twilio.bad_signature",
                 signed=bool(request.headers.get("X-Twilio-Signature")),
-                sid=request.POST.get("MessageSid") or request.POST.get("CallSid") or "",
+                sid=without_nul(request.POST.get("MessageSid") or request.POST.get("CallSid") or "")[:100],
             )
             return HttpResponse("invalid signature", status=403, content_type="text/plain")
         return view(request)
@@ -45,40 +46,48 @@ def twilio_signed(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Http
     return checked
 
 
+def _body(request: HttpRequest) -> bytes:
+    """The request exactly as sent (kept as evidence when a value had to be changed)."""
+    try:
+        return request.body
+    except RawPostDataException:  # a multipart body was streamed into request.POST
+        return b""
+
+
 @twilio_signed
 def twilio_sms(request: HttpRequest) -> HttpResponse:
-    contacts.store_twilio_sms(request.POST)
+    contacts.store_twilio_sms(request.POST, _body(request))
     return HttpResponse(EMPTY_TWIML, content_type=TWIML)
 
 
 @twilio_signed
 def twilio_voice(request: HttpRequest) -> HttpResponse:
-    contacts.store_twilio_call(request.POST)
+    contacts.store_twilio_call(request.POST, _body(request))
     return HttpResponse(greeting_twiml(), content_type=TWIML)
 
 
 @twilio_signed
 def twilio_voice_done(request: HttpRequest) -> HttpResponse:
     """``<Record action>``: the caller finished the message; keep what Twilio says and hang up."""
-    contacts.attach_to_call(request.POST, "record_action")
+    contacts.attach_to_call(request.POST, "record_action", _body(request))
     return HttpResponse(hangup_twiml(), content_type=TWIML)
 
 
 @twilio_signed
 def twilio_recording(request: HttpRequest) -> HttpResponse:
-    contacts.attach_to_call(request.POST, "recording")
+    contacts.attach_to_call(request.POST, "recording", _body(request))
     return HttpResponse(EMPTY_TWIML, content_type=TWIML)
 
 
 @twilio_signed
 def twilio_transcription(request: HttpRequest) -> HttpResponse:
-    contacts.attach_to_call(request.POST, "transcription")
+    contacts.attach_to_call(request.POST, "transcription", _body(request))
     return HttpResponse(EMPTY_TWIML, content_type=TWIML)
 
 
 @twilio_signed
 def twilio_status(request: HttpRequest) -> HttpResponse:
-    contacts.attach_to_call(request.POST, "status")
+    contacts.attach_to_call(request.POST, "status", _body(request))
     return HttpResponse(EMPTY_TWIML, content_type=TWIML)
 
 
@@ -98,12 +107,14 @@ def aliyun_pls(request: HttpRequest, secret: str) -> HttpResponse:
         return HttpResponse(status=403)
     try:
         records = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        record_refusal(request, "aliyun.bad_body")
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # Authenticated, so evidence: kept byte for byte with the reason, then refused.
+        contacts.store_unread("aliyun_pls", request.body, f"invalid JSON ({type(exc).__name__}: {exc})"[:500])
         return JsonResponse({"code": 1, "msg": "invalid JSON"}, status=400)
     if isinstance(records, dict):
         records = [records]
     if not isinstance(records, list):
+        contacts.store_unread("aliyun_pls", request.body, "expected a JSON array")
         return JsonResponse({"code": 1, "msg": "expected a JSON array"}, status=400)
     contacts.store_aliyun_records(r for r in records if isinstance(r, dict))
     return JsonResponse(ALIYUN_ACK, json_dumps_params={"ensure_ascii": False})
@@ -128,6 +139,7 @@ def tracking_lookup(request: HttpRequest) -> HttpResponse:
     try:
         report = tracking.parse_report(request.body)
     except tracking.BadReport as exc:
+        contacts.store_unread("tracking", request.body, str(exc))
         return HttpResponse(str(exc), status=400, content_type="text/plain")
     decoy_id = tracking.decoy_waybills.decoy_id(report.waybill_no)
     if decoy_id is None:

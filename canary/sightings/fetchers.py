@@ -22,10 +22,9 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 from django.utils.html import escape
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from canary.alerts.ssrf import UnsafeTarget, check_url
+from canary.netguard import UnsafeTarget, check_url, guarded_session
 
 from .models import Source, SourceKind
 from .services import store_document
@@ -71,10 +70,11 @@ class Fetched:
         return self.status == 304
 
 
-def http_session(retries: int = 3, backoff: float = 1.0) -> requests.Session:
-    """A session that retries connection errors and 429/5xx answers, backing off between tries."""
-    session = requests.Session()
-    session.trust_env = False  # an environment proxy would reach hosts the SSRF guard never saw
+def http_session(
+    retries: int = 3, backoff: float = 1.0, *, allow_private: bool = False, allow_loopback: bool = False
+) -> requests.Session:
+    """A session that retries connection errors and 429/5xx answers, backing off between tries,
+    and connects only to the addresses the SSRF guard checked (see :mod:`canary.netguard`)."""
     retry = Retry(
         total=retries,
         backoff_factor=backoff,
@@ -84,10 +84,7 @@ def http_session(retries: int = 3, backoff: float = 1.0) -> requests.Session:
         raise_on_status=False,
         respect_retry_after_header=True,
     )
-    adapter = HTTPAdapter(max_retries=retry)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
+    return guarded_session(allow_private=allow_private, allow_loopback=allow_loopback, max_retries=retry)
 
 
 def fetch_url(
@@ -102,7 +99,7 @@ def fetch_url(
     session: requests.Session | None = None,
 ) -> Fetched:
     """GET ``url`` safely; raises :class:`FetchError` or ``UnsafeTarget`` with a plain reason."""
-    session = session or http_session()
+    session = session or http_session(allow_private=allow_private, allow_loopback=allow_loopback)
     headers = {"User-Agent": USER_AGENT, "Accept": ", ".join(accept) + ", */*;q=0.1"}
     if etag:
         headers["If-None-Match"] = etag
@@ -174,7 +171,7 @@ def fetch_source(source: Source, session: requests.Session | None = None) -> int
             created, cursor, skipped = _fetch_folder(source)
             changes.update(folder_cursor=cursor, last_status=f"{created} new files")
         elif source.kind in ACCEPTED_TYPES:
-            created, status, fetched = _fetch_web(source, session or http_session())
+            created, status, fetched = _fetch_web(source, session)
             changes.update(last_status=status, etag=fetched.etag, last_modified=fetched.last_modified)
         else:
             changes.update(last_status="nothing to fetch (uploads come from analysts)")
@@ -191,9 +188,10 @@ def fetch_source(source: Source, session: requests.Session | None = None) -> int
     return created
 
 
-def _fetch_web(source: Source, session: requests.Session) -> tuple[int, str, Fetched]:
-    allow_loopback = source.internal or getattr(settings, "ALLOW_LOOPBACK_TARGETS", False)
-    allow_private = source.internal or getattr(settings, "ALLOW_PRIVATE_TARGETS", False)
+def _fetch_web(source: Source, session: requests.Session | None) -> tuple[int, str, Fetched]:
+    allow_loopback = source.internal or settings.ALLOW_LOOPBACK_TARGETS
+    allow_private = source.internal or settings.ALLOW_PRIVATE_TARGETS
+    session = session or http_session(allow_private=allow_private, allow_loopback=allow_loopback)
     fetched = fetch_url(
         source.url,
         accept=ACCEPTED_TYPES[source.kind],

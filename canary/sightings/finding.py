@@ -7,11 +7,10 @@ matched chunk by chunk. The scan tasks and the matcher benchmark both come throu
 from __future__ import annotations
 
 from collections.abc import Iterator
-from itertools import groupby
 
 from canary.sightings.chunking import shift_location
 from canary.sightings.matcher import Locatable, Matcher, RecordMatch
-from canary.sightings.readers import Limits, LineDocument, ReaderError, read_parts
+from canary.sightings.readers import Limits, LineDocument, Part, ReaderError, TextChunk, read_parts
 
 
 def find_matches(
@@ -24,12 +23,30 @@ def find_matches(
     """Every (record, decoy match) in the document ``data`` called ``name``; ``record.locate``
     says where. ``errors`` collects unreadable archive members (see ``read_parts``)."""
     parts = read_parts(data, name, limits, errors)
-    for in_place, group in groupby(parts, key=lambda part: isinstance(part, LineDocument)):
-        if in_place:
-            for document in group:
-                yield from matcher.match_lines(document)
-        else:
-            yield from matcher.match_chunks(group)
+    pending: Part | None = None
+    while True:
+        part = pending if pending is not None else next(parts, None)
+        pending = None
+        if part is None:
+            return
+        if isinstance(part, LineDocument):
+            yield from matcher.match_lines(part)
+            # Let go of a read document before the next archive member is unpacked: holding both
+            # would double the memory a ZIP of big members costs.
+            part = None
+            continue
+
+        def chunks(first: TextChunk) -> Iterator[TextChunk]:
+            """``first`` and the chunks right after it; a line document ends the run."""
+            nonlocal pending
+            yield first
+            for following in parts:
+                if isinstance(following, LineDocument):
+                    pending = following
+                    return
+                yield following
+
+        yield from matcher.match_chunks(chunks(part))
 
 
 def find_in_part(

@@ -14,7 +14,7 @@ import numpy as np
 import zxingcpp
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from canary.sightings.readers.base import LimitExceeded, ReaderError
+from canary.sightings.readers.base import LimitExceeded, Limits, ReaderError
 
 logger = logging.getLogger(__name__)
 
@@ -25,23 +25,38 @@ class Barcode:
     format: str
 
 
-def open_image(data: bytes, name: str, max_pixels: int) -> Image.Image:
-    """Decode an image, refusing decompression bombs before their pixels are unpacked."""
+def open_image(data: bytes, name: str, limits: Limits) -> Image.Image:
+    """Decode an image within ``limits``: refused by file size and pixel count before its pixels are
+    unpacked, and scaled down to ``limits.analysis_pixels`` (JPEGs are decoded at the smaller size)."""
+    if len(data) > limits.max_image_bytes:
+        raise LimitExceeded(
+            f"{name}: image of {len(data):,} bytes, over the limit of {limits.max_image_bytes:,}"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))  # reads the header only
             width, height = image.size
-            if width * height > max_pixels:
+            if width * height > limits.max_image_pixels:
                 raise LimitExceeded(
-                    f"{name}: {width}×{height} pixels, over the limit of {max_pixels:,} (decompression bomb?)"
+                    f"{name}: {width}×{height} pixels, over the limit of {limits.max_image_pixels:,} "
+                    "(decompression bomb?)"
                 )
+            target = _analysis_size(width, height, limits.analysis_pixels)
+            image.draft("RGB", target)  # JPEG: decode at a reduced scale; other formats ignore it
             image.load()
+            if image.width * image.height > limits.analysis_pixels:
+                image.thumbnail(target)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise LimitExceeded(f"{name}: decompression bomb refused ({error})") from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise ReaderError(f"{name}: not a readable image ({error})") from error
     return ImageOps.exif_transpose(image).convert("RGB")
+
+
+def _analysis_size(width: int, height: int, max_pixels: int) -> tuple[int, int]:
+    scale = min(1.0, (max_pixels / max(1, width * height)) ** 0.5)
+    return max(1, int(width * scale)), max(1, int(height * scale))
 
 
 def read_barcodes(image: Image.Image) -> list[Barcode]:

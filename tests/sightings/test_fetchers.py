@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from canary.alerts.ssrf import UnsafeTarget
 from canary.campaigns.models import Decoy
+from canary.netguard import UnsafeTarget
 from canary.sightings.fetchers import FetchError, fetch_source, fetch_url, http_session
 from canary.sightings.models import Document, Sighting, Source, SourceKind
 
@@ -159,7 +159,7 @@ def test_an_unexpected_content_type_is_refused(site, loopback_allowed):
 def test_server_errors_are_retried_then_reported(site, loopback_allowed):
     source = page_source(site, path="/missing")
 
-    fetch_source(source, session=http_session(retries=1, backoff=0))
+    fetch_source(source, session=http_session(retries=1, backoff=0, allow_loopback=True))
 
     source.refresh_from_db()
     assert "HTTP 404" in source.last_error and source.failures == 1

@@ -234,3 +234,14 @@ def test_a_full_phone_of_a_decoy_printed_on_privacy_labels_hints_at_a_system_lea
 
     hints = dict(Signal.objects.values_list("decoys", "full_phone_of_privacy_label"))
     assert hints == {system.pk: True, label.pk: False}
+
+
+def test_a_file_over_the_size_cap_is_refused_with_the_setting_named_and_nothing_stored(tmp_path, settings):
+    settings.SIGHTINGS_MAX_DOCUMENT_BYTES = 1024
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    small.write_text("王五,13912345678\n")
+    with big.open("wb") as file:
+        file.truncate(2 << 30)  # a sparse 2 GB file: nothing is read to refuse it
+    with pytest.raises(CommandError, match=r"SIGHTINGS_MAX_DOCUMENT_BYTES.*big\.csv \(2,147,483,648 bytes\)"):
+        call_command("scan", str(small), str(big))
+    assert not Document.objects.exists()

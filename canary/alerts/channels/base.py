@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from canary.alerts import ssrf
+from canary import netguard
 
 TIMEOUT_SECONDS = 10
 # HTTP statuses that say "later": the receiver is overloaded or briefly away.
@@ -31,15 +31,17 @@ class TransportError(Exception):
 def check_target(url: str) -> None:
     """The SSRF guard every outbound URL passes; a refused target is a permanent error."""
     try:
-        ssrf.check_url(
-            url,
-            allow_private=settings.ALLOW_PRIVATE_TARGETS,
-            allow_loopback=settings.ALLOW_LOOPBACK_TARGETS,
+        netguard.check_url(
+            url, allow_private=settings.ALLOW_PRIVATE_TARGETS, allow_loopback=settings.ALLOW_LOOPBACK_TARGETS
         )
-    except ssrf.UnsafeTarget as exc:
-        # A name that does not resolve now may resolve in a minute (DNS outage): try again later.
-        unresolved = isinstance(exc.__cause__, socket.gaierror)
-        raise TransportError(f"target refused: {exc}", permanent=not unresolved) from exc
+    except netguard.UnsafeTarget as exc:
+        raise _refused(exc) from exc
+
+
+def _refused(exc: netguard.UnsafeTarget) -> TransportError:
+    # A name that does not resolve now may resolve in a minute (DNS outage): try again later.
+    unresolved = isinstance(exc.__cause__, socket.gaierror)
+    return TransportError(f"target refused: {exc}", permanent=not unresolved)
 
 
 def encode_json(body: Any) -> bytes:
@@ -47,10 +49,14 @@ def encode_json(body: Any) -> bytes:
 
 
 def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> requests.Response:
-    """POST ``data`` after the SSRF check; map failures to transient or permanent errors."""
+    """POST ``data`` to the address the SSRF guard checked; map failures to transient or permanent
+    errors."""
     check_target(url)
+    session = netguard.guarded_session(
+        allow_private=settings.ALLOW_PRIVATE_TARGETS, allow_loopback=settings.ALLOW_LOOPBACK_TARGETS
+    )
     try:
-        response = requests.post(
+        response = session.post(
             url,
             data=data,
             headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})},
@@ -58,8 +64,12 @@ def post(url: str, data: bytes, headers: dict[str, str] | None = None) -> reques
             # A redirect could lead past the SSRF check to an internal address.
             allow_redirects=False,
         )
+    except netguard.UnsafeTarget as exc:  # the name now resolves somewhere else (DNS rebinding)
+        raise _refused(exc) from exc
     except requests.RequestException as exc:
         raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    finally:
+        session.close()
     if response.status_code in TRANSIENT_STATUSES:
         raise TransportError(f"HTTP {response.status_code}", permanent=False)
     if response.status_code >= 300:

@@ -6,7 +6,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from canary.alerts.models import Channel, ChannelKind, EventKind, Rule
-from canary.alerts.ssrf import UnsafeTarget, check_url
+from canary.netguard import UnsafeTarget, check_url
 from canary.phones.pool import NumberError, to_e164
 
 URL_KINDS = (

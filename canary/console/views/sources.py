@@ -12,10 +12,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from canary.alerts.ssrf import UnsafeTarget
 from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.console.forms.sources import SourceForm
+from canary.netguard import UnsafeTarget
 from canary.queue import publish
 from canary.sightings.fetchers import ACCEPTED_TYPES, FetchError, fetch_url, watched_folder
 from canary.sightings.models import Source, SourceKind

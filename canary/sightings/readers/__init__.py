@@ -5,8 +5,10 @@ yields the document's parts: :class:`TextChunk` objects, one record per line, ea
 where it came from, and for line-based dumps (plain text, CSV/TSV, JSON Lines, chat text) a
 :class:`LineDocument` that the matcher reads in place (see :mod:`.lines`). ``read_any`` yields
 chunks only. Unreadable input raises :class:`ReaderError` with a message fit for the document's
-error field; input that would expand past :class:`Limits` raises :class:`LimitExceeded` (a
-``ReaderError``).
+error field, and nothing else: whatever a reader or the library under it raises on hostile input
+(zlib errors, a negative seek, ``NotImplementedError``, deep recursion...) comes out as a
+``ReaderError`` naming the document part. Input that would expand past :class:`Limits` raises
+:class:`LimitExceeded` (a ``ReaderError``).
 """
 
 from __future__ import annotations
@@ -79,13 +81,23 @@ def read_parts(
     return _read(data, name, limits or Limits(), 0, Budget(), errors)
 
 
+def guarded(parts: Iterator[Part], name: str) -> Iterator[Part]:
+    """``parts`` under the reader contract: any failure comes out as :class:`ReaderError`."""
+    try:
+        yield from parts
+    except ReaderError:
+        raise
+    except Exception as error:  # the contract: hostile input must not crash a scan
+        raise ReaderError(f"{name}: unreadable ({type(error).__name__}: {str(error)[:200]})") from error
+
+
 def read_any(
     data: bytes, name: str, limits: Limits | None = None, errors: list[ReaderError] | None = None
 ) -> Iterator[TextChunk]:
     """Every text chunk of the document ``data`` called ``name`` (line documents read whole)."""
     for part in read_parts(data, name, limits, errors):
         if isinstance(part, LineDocument):
-            yield from part.chunks()
+            yield from guarded(part.chunks(), part.name)
         else:
             yield part
 
@@ -93,22 +105,32 @@ def read_any(
 def _read(
     data: bytes, name: str, limits: Limits, depth: int, budget: Budget, errors: list[ReaderError] | None
 ) -> Iterator[Part]:
+    return guarded(_dispatch(data, name, limits, depth, budget, errors), name)
+
+
+def _dispatch(
+    data: bytes, name: str, limits: Limits, depth: int, budget: Budget, errors: list[ReaderError] | None
+) -> Iterator[Part]:
     kind = detect_format(data, name)
     if kind == "zip":
-        return read_zip(data, name, limits, depth, budget, errors, _read)
+        yield from read_zip(data, name, limits, depth, budget, errors, _read)
+        return
     if kind == "json":
         document = parse_json(data, name)
         if is_telegram_export(document):
-            return read_telegram(document, name, limits)
-        return read_json(data, name, limits, document)
+            yield from read_telegram(document, name, limits)
+        else:
+            yield from read_json(data, name, limits, document)
+        return
     if kind == "text" and looks_like_chat_text(_head_text(data)):
         kind = "chat"
     if kind in LINE_FORMATS:
         document = LineDocument(name, data, kind, limits)
         document.encoding  # noqa: B018 - undecodable bytes fail here, inside an archive member's reading
-        return iter([document])
+        yield document
+        return
     reader = {"xlsx": read_xlsx, "pdf": read_pdf, "image": read_image, "html": read_html}[kind]
-    return reader(data, name, limits)
+    yield from reader(data, name, limits)
 
 
 def _head_text(data: bytes) -> str:

@@ -71,6 +71,7 @@ def read_zip(
                 if errors is None:
                     raise
                 errors.append(error)  # one unreadable member does not hide the others
+            del content  # before the next member is unpacked: one member in memory at a time
 
 
 def _unpack(

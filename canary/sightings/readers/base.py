@@ -27,6 +27,10 @@ class Limits:
     max_expanded_bytes: int = 4 << 30  # everything unpacked from one document, added up
     max_member_bytes: int = 1 << 30
     max_image_pixels: int = 40_000_000
+    max_image_bytes: int = 64 << 20  # an image file bigger than this is refused before decoding
+    # Larger images are scaled down to this many pixels before barcode reading and OCR: a label is
+    # legible far below it, and OCR's memory grows with the pixel count.
+    analysis_pixels: int = 2_000_000
     ocr: bool = True
     text_block_chars: int = 1 << 20  # HTML text is yielded in line-aligned blocks about this big
     # Line-based dumps go to the matcher in blocks about this big: small enough for the processor's

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from canary.sightings.readers.base import Limits, TextChunk
+from canary.sightings.readers.base import Limits, ReaderError, TextChunk
 
 _DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s+\d{1,2}:\d{2}(?::\d{2})?"
 # QQ: "2024-05-01 10:20:30 张三(12345)"; WeChat exporters also write "张三 2024-05-01 10:20:30".
@@ -26,10 +26,14 @@ def is_telegram_export(document: object) -> bool:
 
 
 def read_telegram(document: dict, name: str, limits: Limits) -> Iterator[TextChunk]:
-    chats = document.get("chats", {}).get("list", []) if "chats" in document else [document]
+    chats = _list(document.get("chats"), "list", name) if "chats" in document else [document]
     for chat in chats:
+        if not isinstance(chat, dict):
+            raise ReaderError(f"{name}: a Telegram chat that is not an object")
         title = chat.get("name") or str(chat.get("id", ""))
-        for message in chat.get("messages", []):
+        for message in _list(chat, "messages", name):
+            if not isinstance(message, dict):
+                raise ReaderError(f"{name}: chat {title}: a Telegram message that is not an object")
             if message.get("type") != "message":
                 continue
             text = _telegram_text(message.get("text", "")) + " " + _telegram_text(message.get("caption", ""))
@@ -40,12 +44,22 @@ def read_telegram(document: dict, name: str, limits: Limits) -> Iterator[TextChu
                 yield TextChunk(f"{sender}: {text}" if sender else text, where)
 
 
+def _list(container: object, key: str, name: str) -> list:
+    value = container.get(key, []) if isinstance(container, dict) else None
+    if not isinstance(value, list):
+        raise ReaderError(f"{name}: Telegram export with {key!r} that is not a list")
+    return value
+
+
 def _telegram_text(value: object) -> str:
     """Telegram stores text as a string or a list of strings and entity objects (links, phones...)."""
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in value)
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", "")) if isinstance(part, dict) else ""
+            for part in value
+        )
     return ""
 
 

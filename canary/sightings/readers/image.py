@@ -9,7 +9,7 @@ from canary.sightings.readers.base import Limits, TextChunk
 
 
 def read_image(data: bytes, name: str, limits: Limits) -> Iterator[TextChunk]:
-    image = images.open_image(data, name, limits.max_image_pixels)
+    image = images.open_image(data, name, limits)
     parts: list[str] = []
     cells: list[tuple[int, str]] = []
     offset = 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         if missing:
             raise CommandError(f"no such file or folder: {', '.join(missing)}")
         paths = [file for path in given for file in _files(path)]
+        _refuse_oversized(paths, settings.SIGHTINGS_MAX_DOCUMENT_BYTES)
 
         documents = []
         stored: list[tuple[Path, Sighting]] = []
@@ -75,6 +77,17 @@ class Command(BaseCommand):
                 decoy = f"{sighting.candidate_count} decoys of {sighting.campaign.slug}"
             matched = ", ".join(sighting.kinds)
             self.stdout.write(f"  {decoy} {sighting.strength} [{matched}] {sighting.location}")
+
+
+def _refuse_oversized(paths: list[Path], limit: int) -> None:
+    """Refuse before storing anything: a document is held in memory while it is stored and read."""
+    oversized = [f"{path} ({path.stat().st_size:,} bytes)" for path in paths if path.stat().st_size > limit]
+    if oversized:
+        raise CommandError(
+            f"too big to scan as one document (limit {limit:,} bytes, SIGHTINGS_MAX_DOCUMENT_BYTES): "
+            f"{', '.join(oversized)}. Split it into smaller files (e.g. `split -C 200M dump.csv part-`) "
+            "or raise the limit."
+        )
 
 
 def _files(path: Path) -> list[Path]:
