@@ -59,7 +59,7 @@ from canary.sightings.normalize import (
     normalize,
     normalize_token,
 )
-from canary.sightings.prefilter import UTF8, Prefilter, native_encoding, plan_literals
+from canary.sightings.prefilter import UTF8, Prefilter, native_encoding
 
 Kind = Literal["waybill", "phone", "name", "address", "masked_phone", "masked_name"]
 Strength = Literal["strong", "weak"]
@@ -239,10 +239,8 @@ class Matcher:
         # Lines with any of these go through the (slow) folding before the literals are looked
         # for; other flagged lines are only upper-cased and stripped of separators.
         triggers = _trigger_chars(alphabet) + folding_sources(_JOIN_CHARS - alphabet)
-        kinds = [(text, frozenset(token.kind for token in tokens)) for text, tokens in literals]
-        plans = plan_literals(kinds)
         prefilter = Prefilter(
-            plans,
+            [text for text, _ in literals],
             triggers,
             masked_phones,
             plain_literals=all(SEPARATORS.isdisjoint(text) for text, _ in literals),
