@@ -90,20 +90,15 @@ def native_encoding(encoding: str) -> str | None:
 class _Stage:
     """The compiled search for one byte encoding: one double-array Aho-Corasick automaton over
     every token literal (upper-cased bytes), and one Hyperscan database per shape.
-
-    Literals that encode to the same bytes (after upper-casing, which in GB18030 can touch a
-    character's second byte) share one pattern; ``literal_ids`` maps it back to them.
     """
 
     def __init__(self, encoding: str, literals: list[str], shapes: dict[int, bytes]) -> None:
-        errors = "surrogatepass" if encoding == UTF8 else "strict"
-        patterns: dict[bytes, list[int]] = defaultdict(list)
-        for index, text in enumerate(literals):
-            patterns[text.encode(encoding, errors).upper()].append(index)
-        self.literal_ids = [tuple(ids) for ids in patterns.values()]
-        self.automaton = daachorse.DoubleArrayAhoCorasick(list(patterns)) if patterns else None
+        # Literals are distinct, but in GB18030 two may upper-case to the same bytes (only the
+        # UTF-8 stage, where they stay distinct, tells which literal it found).
+        patterns = list(dict.fromkeys(_encoded_upper(literals, encoding)))
+        self.automaton = daachorse.DoubleArrayAhoCorasick(patterns) if patterns else None
         # Caseless by upper-casing the text first, which only pays when a literal has a letter.
-        self.caseless = any(_ASCII_LETTER.search(pattern) for pattern in patterns)
+        self.caseless = _ASCII_LETTER.search(b"\n".join(patterns)) is not None
         # One database per shape: Hyperscan runs each alone about twice as fast as all together.
         self.shapes = {ident: _pattern_db(pattern) for ident, pattern in shapes.items()}
         # The same masked phone shape in Python, to read the key of one that Hyperscan reports.
@@ -161,12 +156,8 @@ class Prefilter:
         stage = self.stages[UTF8]
         if stage.automaton is None:
             return []
-        ids = stage.literal_ids
-        return [
-            (index, start)
-            for start, _end, pattern in stage.automaton.find_overlapping(data)
-            for index in ids[pattern]
-        ]
+        # UTF-8 spellings of distinct literals are distinct: a pattern is its literal.
+        return [(pattern, start) for start, _end, pattern in stage.automaton.find_overlapping(data)]
 
     # -- lines of a block --------------------------------------------------------------------------
 
@@ -261,9 +252,9 @@ class Prefilter:
         return [lines[index] for index in sorted(holding)]
 
 
-def _letters_before_digits(literals: Iterable[str]) -> set[str]:
+def _letters_before_digits(literals: list[str]) -> set[str]:
     """Upper-case letters that some literal has right before a digit."""
-    return {match.group(1) for text in literals for match in _LETTER_BEFORE_DIGIT.finditer(text)}
+    return set(_LETTER_BEFORE_DIGIT.findall("\n".join(literals)))
 
 
 def _decoded(data: bytes, lines: list[tuple[int, int, int]], encoding: str) -> str:
@@ -301,6 +292,15 @@ def _alternation(chars: Iterable[str], encoding: str) -> bytes:
         for lead, last in sorted(by_lead.items())
     ]
     return ("(?:" + "|".join(parts) + ")").encode()
+
+
+def _encoded_upper(literals: list[str], encoding: str) -> list[bytes]:
+    """Every literal in ``encoding``, upper-cased; encoded at once, which is many times faster."""
+    errors = "surrogatepass" if encoding == UTF8 else "strict"
+    joined = "\n".join(literals)
+    if not literals or joined.count("\n") != len(literals) - 1:
+        return [text.encode(encoding, errors).upper() for text in literals]
+    return joined.encode(encoding, errors).upper().split(b"\n")
 
 
 def _separator_and_mask(encoding: str) -> tuple[bytes, bytes]:
