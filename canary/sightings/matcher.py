@@ -41,7 +41,7 @@ import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -213,6 +213,10 @@ class Matcher:
     masked_names: dict[tuple[str, str, int], frozenset[int]]
     phone_prefixes: dict[str, tuple[str, ...]]
     prefilter: Prefilter
+    # An update without a rebuild (see :meth:`updated`): decoys added since the build, in a small
+    # matcher of their own, and decoys of this build that are no longer watched.
+    delta: Matcher | None = None
+    removed: frozenset[int] = frozenset()
 
     # -- building ----------------------------------------------------------------------------
 
@@ -271,9 +275,19 @@ class Matcher:
             prefilter=prefilter,
         )
 
+    def updated(self, added: Iterable[DecoyTokens], removed: Iterable[int]) -> Matcher:
+        """This matcher as built, less the ``removed`` decoys, plus the ``added`` ones: the same
+        answers as a matcher built over that set, at the cost of building one over ``added``.
+
+        Changes are relative to the build, not to an earlier update (whose delta is replaced).
+        Scanning takes a second pass for the delta until the whole set is built again.
+        """
+        added = list(added)
+        return replace(self, delta=Matcher.build(added) if added else None, removed=frozenset(removed))
+
     @property
     def token_count(self) -> int:
-        return len(self.literals)
+        return len(self.literals) + (self.delta.token_count if self.delta is not None else 0)
 
     def tokens(self, ident: int) -> tuple[_Token, ...]:
         """The tokens (one per kind) spelled as literal ``ident``."""
@@ -289,7 +303,26 @@ class Matcher:
         """Every token occurrence in ``text``, offsets into ``text``. Exact but slow on big input."""
         norm = normalize(text)
         hits = self._token_hits(norm, text) + self._masked_hits(norm, text)
+        if self.delta is not None or self.removed:
+            hits = self._updated_hits(hits, norm, text)
         return sorted(hits, key=lambda hit: (hit.start, hit.end, hit.kind))
+
+    def _updated_hits(self, hits: list[Hit], norm: Normalized, original: str) -> list[Hit]:
+        """The hits a matcher built over the updated set finds: removed decoys dropped, and an
+        occurrence found by both the build and the delta (a shared canary phone) made one hit."""
+        merged: dict[tuple[Kind, int, int, bool], Hit] = {}
+        for hit in hits:
+            ids = hit.decoy_ids - self.removed
+            if ids:
+                merged[(hit.kind, hit.start, hit.end, hit.embedded)] = replace(hit, decoy_ids=ids)
+        if self.delta is not None:
+            for hit in self.delta._token_hits(norm, original) + self.delta._masked_hits(norm, original):
+                key = (hit.kind, hit.start, hit.end, hit.embedded)
+                prior = merged.get(key)
+                merged[key] = (
+                    hit if prior is None else replace(prior, decoy_ids=prior.decoy_ids | hit.decoy_ids)
+                )
+        return list(merged.values())
 
     def _token_hits(self, norm: Normalized, original: str) -> list[Hit]:
         encoded = _encode(norm.text)
@@ -393,7 +426,12 @@ class Matcher:
     def candidate_lines(self, data: bytes, encoding: str = UTF8) -> list[tuple[int, int, int]]:
         """(line number, start, end) of the lines of ``data`` that may mention a decoy: every line
         :meth:`match_line` finds something in, and few others. ``encoding``: UTF-8 or GB18030."""
-        return self.prefilter.candidate_lines(data, encoding)
+        lines = self.prefilter.candidate_lines(data, encoding)
+        if self.delta is not None:
+            more = self.delta.candidate_lines(data, encoding)
+            if more:
+                lines = sorted(set(lines).union(more))
+        return lines
 
     def match_lines(self, document: LineSource) -> Iterator[tuple[Locatable, RecordMatch]]:
         """Match a line document block by block: the first stage reads each block's raw bytes and
