@@ -240,8 +240,13 @@ ATTRIBUTION_PLAN_FALSE_RATE = env.float("ATTRIBUTION_PLAN_FALSE_RATE", default=0
 
 # Sightings: folder sources may only read below this root (a drop folder for bought dumps).
 SIGHTINGS_FOLDER_ROOT = env.str("SIGHTINGS_FOLDER_ROOT", default=str(VAR_DIR / "drop"))
-# The compiled matcher, signed, shared by the worker processes of this machine ("" = off).
+# The compiled matcher, signed, shared by the web and worker processes: the folder of the default
+# ``matchers`` storage (see STORAGES; docs/SCALING.md for an S3 bucket shared by several machines).
 SIGHTINGS_MATCHER_CACHE = env.str("SIGHTINGS_MATCHER_CACHE", default=str(VAR_DIR / "matcher-cache"))
+STORAGES["matchers"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": SIGHTINGS_MATCHER_CACHE},
+}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
