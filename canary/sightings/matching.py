@@ -28,9 +28,9 @@ import time
 import uuid
 from dataclasses import dataclass, field, replace
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
-import daachorse
 import hyperscan
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
@@ -249,7 +249,7 @@ def _code_version() -> str:
     source = hashlib.sha256()
     for module in (matcher_module, prefilter_module, normalize_module):
         source.update(Path(module.__file__).read_bytes())
-    engines = f"{hyperscan.__version__}:{getattr(daachorse, '__version__', '')}"
+    engines = f"{hyperscan.__version__}:{metadata.version('daachorse')}"
     return f"{source.hexdigest()}:{engines}:{platform.machine()}:{platform.python_version()}"
 
 
