@@ -62,9 +62,6 @@ def main() -> None:
     parser.add_argument("--decoys", type=int, default=100_000)
     parser.add_argument("--per-node", type=int, default=10)
     parser.add_argument("--db-url", default="postgres://postgres@127.0.0.1:5432/canary_bench")
-    parser.add_argument(
-        "--strategies", default="isolated,route", help="comma-separated; route alone for the biggest runs"
-    )
     args = parser.parse_args()
 
     recreate_database(args.db_url)
@@ -87,10 +84,8 @@ def main() -> None:
     import_network_bytes(synthetic_network_csv(depots))
     network_s = time.perf_counter() - t
     rows = []
-    for strategy in args.strategies.split(","):
-        kind = "depot"
-        if not rows:
-            add_numbers([f"+447700900{n:03d}" for n in range(0, 60)])
+    for strategy, kind in (("isolated", "depot"), ("route", "depot")):
+        add_numbers([f"+447700900{n:03d}" for n in range(0, 60)]) if strategy == "isolated" else None
         from canary.campaigns.models import Campaign
         from canary.campaigns.planner import end
 
