@@ -97,6 +97,7 @@ def make_decoys(count: int, phones: int, rng: random.Random) -> tuple[list[Decoy
     """Decoys from the identity factory; past the unique names it can issue, unique names drawn
     from the same surname and given-name frequencies (``person_name``)."""
     factory = IdentityFactory(seed=rng.randrange(1 << 30))
+    factory.exhausted = False
     names_issued: set[str] = set()
     canary_phones = set()
     while len(canary_phones) < phones:
@@ -115,12 +116,16 @@ def make_decoys(count: int, phones: int, rng: random.Random) -> tuple[list[Decoy
 
 
 def _unique_name(factory: IdentityFactory, issued: set[str]) -> str:
-    try:
-        name = factory.recipient().name
-    except IdentitySpaceExhausted:
+    if not factory.exhausted:
+        try:
+            name = factory.recipient().name
+            issued.add(name)
+            return name
+        except IdentitySpaceExhausted:
+            factory.exhausted = True  # every later call would search the whole space again
+    name = factory.person_name()
+    while name in issued:
         name = factory.person_name()
-        while name in issued:
-            name = factory.person_name()
     issued.add(name)
     return name
 
