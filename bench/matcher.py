@@ -1,10 +1,12 @@
 """Matcher throughput and recall against GNU ``grep -F -f tokens``, in the same run on the same files.
 
-Builds a synthetic leak dump (default ≥ 1 GB) of realistic waybill records in four files — CSV in
+Builds a synthetic leak dump (default 256 MB) of realistic waybill records in four files — CSV in
 UTF-8, CSV in GBK, JSON Lines and a one-line-per-message chat export — with decoy records planted in
-many spellings, and near misses that must not match. Decoys: 100,000 issued by the project's own
-identity factory, sharing 2,000 canary phones (≈ 300,000 tokens). Then, on the same files and the
-same token list:
+many spellings, and near misses that must not match. Two densities: ``realistic`` (one decoy record
+per 100,000 records, as in a real dump) and ``stress`` (0.4 % of records, about 400 times that, so
+the exact path weighs heavily). Decoys: 100,000 by default (``--decoys 1000000`` for the national
+scale), issued by the project's own identity factory, one canary phone per 50 decoys (≈ 3 tokens
+per decoy). Then, on the same files and the same token list:
 
 * ``grep -F -n -f tokens.txt`` (LC_ALL=C, its output piped to this script), one process over the
   four files, and the same with one grep per file, two at a time (both cores, as ours);
@@ -13,12 +15,15 @@ same token list:
   into the scan tasks' line-aligned parts (CSV parts with the header row in front) and scanned by
   two worker processes, as two Celery workers do. Every result is located (file, line, cell).
 
-Reports MB/s for both, the ratios, recall on every spelling (and on those grep cannot see), and
-false positives. Also compares the candidate engines on literal search alone. Writes
-``bench/out/matcher.md``. Generated data lives in ``bench/out/matcher-data/`` (git-ignored) and is
-reused while the parameters are unchanged.
+Reports the matcher's build time and peak memory, the time to add and to end a campaign without a
+rebuild (``Matcher.updated``), MB/s for both, the ratios against the targets (one process ≥ 2.5×
+grep at realistic density, ≥ 1.5× at stress density; two worker processes ≥ 1.8× one), recall on
+every spelling (and on those grep cannot see), and false positives. Also compares the candidate
+engines on literal search alone. Writes ``bench/out/matcher.md``. Generated data lives in
+``bench/out/matcher-data-<density>-<decoys>/`` (git-ignored) and is reused while the parameters are
+unchanged.
 
-    .venv/bin/python bench/matcher.py [--size-mb 1024] [--decoys 100000] [--regenerate]
+    .venv/bin/python bench/matcher.py [--size-mb 256] [--decoys 100000] [--density realistic|stress]
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import json
 import pickle
 import random
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -39,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from canary.campaigns import identity_data
-from canary.campaigns.identities import IdentityFactory, canonical_token
+from canary.campaigns.identities import IdentityFactory, IdentitySpaceExhausted, canonical_token
 from canary.campaigns.masking import mask_name, mask_phone
 from canary.campaigns.waybills import Carrier, format_waybill, serial_range
 from canary.sightings.chunking import CHUNK_BYTES, HEADED_FORMATS, first_line, line_aligned_ranges
@@ -61,8 +67,10 @@ FULL_WIDTH = str.maketrans(
     "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
     "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ",
 )
-PLANT_RATE = 0.004  # share of records that carry a decoy token
-NEAR_MISS_RATE = 0.001  # share of records with a token-like string that must NOT match
+# Share of records that carry a decoy token, and of records with a token-like string that must NOT
+# match. "stress" plants about 400 times what a real dump holds, so the exact path weighs heavily;
+# "realistic" is one decoy record per 100,000 records.
+DENSITIES = {"stress": (0.004, 0.001), "realistic": (0.00001, 0.00001)}
 CHAT_PHRASES = (
     "出新鲜单",
     "今天的货",
@@ -86,7 +94,11 @@ class Plant:
 
 
 def make_decoys(count: int, phones: int, rng: random.Random) -> tuple[list[DecoyTokens], set[str]]:
+    """Decoys from the identity factory; past the unique names it can issue, unique names drawn
+    from the same surname and given-name frequencies (``person_name``)."""
     factory = IdentityFactory(seed=rng.randrange(1 << 30))
+    factory.exhausted = False
+    names_issued: set[str] = set()
     canary_phones = set()
     while len(canary_phones) < phones:
         canary_phones.add(f"+86{rng.choice(('170', '171', '165', '167'))}{rng.randrange(10**8):08d}")
@@ -98,12 +110,24 @@ def make_decoys(count: int, phones: int, rng: random.Random) -> tuple[list[Decoy
         waybill = format_waybill(carrier, serial_range(carrier)[1] - index)  # a reserved block at the top
         city = cities[index % len(cities)]
         address = factory.address(city + "市", city + "市")
-        decoys.append(
-            DecoyTokens(
-                index + 1, waybill, phone_list[index % phones], factory.recipient().name, address.token
-            )
-        )
+        name = _unique_name(factory, names_issued)
+        decoys.append(DecoyTokens(index + 1, waybill, phone_list[index % phones], name, address.token))
     return decoys, canary_phones
+
+
+def _unique_name(factory: IdentityFactory, issued: set[str]) -> str:
+    if not factory.exhausted:
+        try:
+            name = factory.recipient().name
+            issued.add(name)
+            return name
+        except IdentitySpaceExhausted:
+            factory.exhausted = True  # every later call would search the whole space again
+    name = factory.person_name()
+    while name in issued:
+        name = factory.person_name()
+    issued.add(name)
+    return name
 
 
 class Records:
@@ -237,7 +261,8 @@ def render(kind: str, fields: dict[str, str], rng: random.Random) -> str:
     return f"{f['time']} {seller}: {phrase} {f['name']} {f['phone']} {f['address']} 单号{f['waybill']}\n"
 
 
-def generate(size_mb: int, decoy_count: int, seed: int) -> dict:
+def generate(size_mb: int, decoy_count: int, seed: int, density: str) -> dict:
+    plant_rate, near_miss_rate = DENSITIES[density]
     rng = random.Random(seed)
     started = time.perf_counter()
     decoys, canary_phones = make_decoys(decoy_count, max(1, decoy_count // 50), rng)
@@ -259,9 +284,9 @@ def generate(size_mb: int, decoy_count: int, seed: int) -> dict:
             while written < per_file:
                 fields = records.fields()
                 roll = rng.random()
-                if roll < PLANT_RATE:
+                if roll < plant_rate:
                     truth[(file_name, line)] = plant(fields, rng.choice(decoys), rng)
-                elif roll < PLANT_RATE + NEAR_MISS_RATE:
+                elif roll < plant_rate + near_miss_rate:
                     misses[(file_name, line)] = near_miss(fields, rng.choice(decoys), rng)
                 text = render(kind, fields, rng)
                 buffer.append(text)
@@ -275,7 +300,13 @@ def generate(size_mb: int, decoy_count: int, seed: int) -> dict:
             out.write("".join(buffer).encode(encoding))
     tokens = sorted({t for d in decoys for t in (d.waybill_no, d.phone[3:], d.name, d.address_token)})
     (DATA / "tokens.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
-    manifest = {"size_mb": size_mb, "decoys": decoy_count, "seed": seed, "records": record_count}
+    manifest = {
+        "size_mb": size_mb,
+        "decoys": decoy_count,
+        "seed": seed,
+        "density": density,
+        "records": record_count,
+    }
     with open(DATA / "truth.pkl", "wb") as out:
         pickle.dump({"decoys": decoys, "truth": truth, "misses": misses, "manifest": manifest}, out)
     (DATA / "manifest.json").write_text(json.dumps(manifest))
@@ -398,6 +429,7 @@ def compare_engines(
     """Literal search alone (no normalisation) on the same sample: build seconds and MB/s."""
     import ahocorasick
     import ahocorasick_rs
+    import daachorse
     import hyperscan
 
     encoded = [token.encode() for token in tokens]
@@ -439,6 +471,19 @@ def compare_engines(
     rows.append(("hyperscan, address markers reversed (as the matcher does)", built, rate))
 
     started = time.perf_counter()
+    automaton_daac = daachorse.DoubleArrayAhoCorasick(encoded)
+    built = time.perf_counter() - started
+    started = time.perf_counter()
+    automaton_daac.find(sample)
+    rows.append(
+        (
+            "daachorse 0.5.0 (bytes; the matcher's engine)",
+            built,
+            len(sample) / 1e6 / (time.perf_counter() - started),
+        )
+    )
+
+    started = time.perf_counter()
     automaton_rs = ahocorasick_rs.BytesAhoCorasick(encoded)
     built = time.perf_counter() - started
     started = time.perf_counter()
@@ -459,24 +504,71 @@ def compare_engines(
     return rows
 
 
+def measure_update(matcher: Matcher, decoys: list[DecoyTokens], size: int) -> dict[str, float]:
+    """Seconds to add a campaign of ``size`` decoys and to end one, without a rebuild
+    (``Matcher.updated``, as ``canary.sightings.matching`` does), and that the answers agree with
+    a matcher built over the same set."""
+    rng = random.Random(size)
+    campaign, _ = make_decoys(size, max(1, size // 50), rng)
+    top = max(decoy.decoy_id for decoy in decoys)
+    # Fresh ids, and waybills from another reserved block than the build's.
+    added = [
+        DecoyTokens(top + d.decoy_id, "JD" + d.waybill_no[-13:], d.phone, d.name, d.address_token)
+        for d in campaign
+    ]
+    started = time.perf_counter()
+    with_campaign = matcher.updated(added, [])
+    add_seconds = time.perf_counter() - started
+    ended = {decoy.decoy_id for decoy in decoys[:size]}
+    started = time.perf_counter()
+    without_campaign = matcher.updated([], ended)
+    end_seconds = time.perf_counter() - started
+    sample = "\n".join(
+        f"{d.waybill_no},{d.name},{d.phone[3:]},{d.address_token}" for d in (*added[:200], *decoys[:200])
+    ).encode()
+    reference = Matcher.build([*decoys[size:], *added]) if len(decoys) <= 100_000 else None
+    both = matcher.updated(added, ended)
+    same = (
+        None
+        if reference is None
+        else both.match_records_bytes(sample) == reference.match_records_bytes(sample)
+    )
+    found = {match.decoy_id for match in with_campaign.match_records_bytes(sample)}
+    return {
+        "add": add_seconds,
+        "end": end_seconds,
+        "size": size,
+        "new found": len(found & {d.decoy_id for d in added[:200]}),
+        "ended found": len({m.decoy_id for m in without_campaign.match_records_bytes(sample)} & ended),
+        "same as rebuild": same,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--size-mb", type=int, default=256)
     parser.add_argument("--decoys", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20240501)
+    parser.add_argument("--density", choices=sorted(DENSITIES), default="realistic")
+    parser.add_argument(
+        "--update-decoys", type=int, default=10_000, help="size of the campaign added and ended"
+    )
+    parser.add_argument("--skip-engines", action="store_true", help="leave out the engine comparison")
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument(
         "--rounds", type=int, default=2, help="times to measure each contender, in turns (the best counts)"
     )
     args = parser.parse_args()
 
-    wanted = {"size_mb": args.size_mb, "decoys": args.decoys, "seed": args.seed}
+    global DATA
+    DATA = OUT / f"matcher-data-{args.density}-{args.decoys}"
+    wanted = {"size_mb": args.size_mb, "decoys": args.decoys, "seed": args.seed, "density": args.density}
     manifest_path = DATA / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     if args.regenerate or {k: manifest.get(k) for k in wanted} != wanted:
-        manifest = generate(args.size_mb, args.decoys, args.seed)
+        manifest = generate(args.size_mb, args.decoys, args.seed, args.density)
     with open(DATA / "truth.pkl", "rb") as source:
         stored = pickle.load(source)
     decoys, truth, misses = stored["decoys"], stored["truth"], stored["misses"]
@@ -486,11 +578,13 @@ def main() -> None:
     started = time.perf_counter()
     matcher = Matcher.build(decoys)
     build_seconds = time.perf_counter() - started
+    build_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     blob = pickle.dumps(matcher)
     started = time.perf_counter()
     matcher = pickle.loads(blob)
     load_seconds = time.perf_counter() - started
     gc.freeze()  # as canary.sightings.matching.get_matcher does in the workers
+    update = measure_update(matcher, decoys, args.update_decoys)
 
     for name, _ in FILES:  # same warm page cache for every contender
         with open(DATA / name, "rb") as source:
@@ -544,14 +638,15 @@ def main() -> None:
     our_rate, grep_rate = mb / our_seconds, mb / grep_seconds
     parallel_rate, grep_parallel_rate = mb / parallel_seconds, mb / grep_parallel_seconds
     grep_scan_rate = mb / max(grep_seconds - grep_setup, 1e-9)
+    target = 2.5 if args.density == "realistic" else 1.5
     ratios = {
-        "one process each": our_rate / grep_rate,
-        f"{workers} worker processes against one grep": parallel_rate / grep_rate,
-        f"{workers} worker processes against {workers} greps": parallel_rate / grep_parallel_rate,
+        "one process against one grep": (our_rate / grep_rate, target),
+        f"{workers} worker processes against one": (parallel_rate / our_rate, 1.8),
+        f"{workers} worker processes against {workers} greps": (parallel_rate / grep_parallel_rate, None),
     }
 
     sample = (DATA / FILES[0][0]).read_bytes()[:BLOCK]
-    engines = compare_engines(tokens, decoys, sample)
+    engines = [] if args.skip_engines else compare_engines(tokens, decoys, sample)
 
     lines = [
         "# Matcher benchmark",
@@ -562,8 +657,19 @@ def main() -> None:
         f"Decoys: {len(decoys):,} from the identity factory sharing "
         f"{len({d.phone for d in decoys}):,} canary phones; "
         f"{len(tokens):,} tokens (grep gets the same list, canonical spellings).",
+        f"Density: {args.density} ({DENSITIES[args.density][0]:.5%} of records planted).",
         f"Matcher build: {build_seconds:.1f} s ({matcher.token_count:,} literals + {matcher.trigger_count:,} "
-        f"folding triggers); pickled {len(blob) / 1e6:.0f} MB, loads in {load_seconds:.2f} s.",
+        f"folding triggers), peak RSS {build_rss:,.0f} MB; pickled {len(blob) / 1e6:.0f} MB, loads in "
+        f"{load_seconds:.2f} s.",
+        f"Update without a rebuild: a campaign of {update['size']:,} decoys added in {update['add']:.2f} s, "
+        f"one of {update['size']:,} ended in {update['end']:.3f} s; the added found "
+        f"{update['new found']}/200, the ended {update['ended found']}/200; answers "
+        + (
+            "not compared with a full rebuild (too big)"
+            if update["same as rebuild"] is None
+            else ("identical to" if update["same as rebuild"] else "DIFFERENT from") + " a full rebuild's"
+        )
+        + ".",
         f"Files in the page cache; GNU grep with LC_ALL=C, its output piped to this script. Ours is the "
         f"product's scan path, every result located. Best of {args.rounds} rounds, contenders in turns.",
         "",
@@ -580,10 +686,11 @@ def main() -> None:
         f"| one grep per file, {workers} at a time | {workers} | {grep_parallel_seconds:.1f} "
         f"| {grep_parallel_rate:,.0f} |",
         "",
-        "Ratios (target ≥ 5×): "
+        "Ratios: "
         + "; ".join(
-            f"{name}: **{ratio:.1f}×** ({'met' if ratio >= 5 else 'not met'})"
-            for name, ratio in ratios.items()
+            f"{name}: **{ratio:.2f}×**"
+            + ("" if goal is None else f" (target ≥ {goal}×: {'met' if ratio >= goal else 'not met'})")
+            for name, (ratio, goal) in ratios.items()
         )
         + ".",
         "",

@@ -293,12 +293,17 @@ ATTRIBUTION_PLAN_FALSE_RATE = env.float("ATTRIBUTION_PLAN_FALSE_RATE", default=0
 
 # Sightings: folder sources may only read below this root (a drop folder for bought dumps).
 SIGHTINGS_FOLDER_ROOT = env.str("SIGHTINGS_FOLDER_ROOT", default=str(VAR_DIR / "drop"))
-# The compiled matcher, signed, shared by the worker processes of this machine ("" = off).
 # A scan that has not renewed its lease for this long lost its worker; the sweeper runs it again.
 SIGHTINGS_SCAN_LEASE_SECONDS = env.int("SIGHTINGS_SCAN_LEASE_SECONDS", default=120)
-SIGHTINGS_MATCHER_CACHE = env.str("SIGHTINGS_MATCHER_CACHE", default=str(VAR_DIR / "matcher-cache"))
 # `scan` refuses files bigger than this (a document is held in memory while it is stored and read).
 SIGHTINGS_MAX_DOCUMENT_BYTES = env.int("SIGHTINGS_MAX_DOCUMENT_BYTES", default=256 << 20)
+# The compiled matcher, signed, shared by the web and worker processes: the folder of the default
+# ``matchers`` storage (see STORAGES; docs/SCALING.md for an S3 bucket shared by several machines).
+SIGHTINGS_MATCHER_CACHE = env.str("SIGHTINGS_MATCHER_CACHE", default=str(VAR_DIR / "matcher-cache"))
+STORAGES["matchers"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": SIGHTINGS_MATCHER_CACHE},
+}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")

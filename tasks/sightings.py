@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from canary.sightings import fetchers, scanning, services
+from canary.sightings import fetchers, matching, scanning, services
 from canary.sightings.chunking import ByteRange
 
 # Reading a whole archive or a photo with OCR can take longer than the default task limits.
@@ -29,3 +29,9 @@ def fetch_source(source_id: int) -> int:
 @shared_task(name="sightings.sweep")
 def sweep() -> int:
     return services.sweep()
+
+
+@shared_task(name="sightings.merge_matcher", soft_time_limit=SCAN_SOFT_LIMIT, time_limit=SCAN_HARD_LIMIT)
+def merge_matcher() -> str:
+    """The background full build behind an updated matcher."""
+    return matching.merge_matcher()

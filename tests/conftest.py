@@ -41,6 +41,16 @@ def _eager_celery(request):
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SIGHTINGS_MATCHER_CACHE = str(tmp_path / "matcher-cache")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "matchers": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.SIGHTINGS_MATCHER_CACHE},
+        },
+    }
+    from canary.sightings import matching
+
+    matching.forget_in_memory()  # each test has its own database and matcher store
 
 
 @pytest.fixture

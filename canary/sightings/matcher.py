@@ -41,10 +41,11 @@ import bisect
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Literal, NamedTuple, Protocol
 
+import numpy
 import phonenumbers
 
 from canary.campaigns.masking import masked_phone_key, national_number
@@ -59,9 +60,10 @@ from canary.sightings.normalize import (
     normalize,
     normalize_token,
 )
-from canary.sightings.prefilter import UTF8, Prefilter, native_encoding, plan_literals
+from canary.sightings.prefilter import UTF8, Prefilter, native_encoding
 
 Kind = Literal["waybill", "phone", "name", "address", "masked_phone", "masked_name"]
+KINDS: tuple[Kind, ...] = ("waybill", "phone", "name", "address")  # the kinds of token literals
 Strength = Literal["strong", "weak"]
 MASKED_KINDS = frozenset({"masked_phone", "masked_name"})
 
@@ -194,61 +196,78 @@ def _excerpt(text: str, start: int, end: int) -> str:
 
 @dataclass
 class Matcher:
-    """Compiled decoy tokens. Build with :meth:`build`; see the module docstring for the rules."""
+    """Compiled decoy tokens. Build with :meth:`build`; see the module docstring for the rules.
 
-    literals: list[tuple[str, tuple[_Token, ...]]]
+    A million decoys are three million literals, so their owners are kept compactly: a literal
+    of one kind and one decoy (nearly all of them) is a kind code and a decoy id in two arrays;
+    the others (a canary phone shared by many decoys) are in ``shared``. Token objects are made
+    only for literals that are found.
+    """
+
+    literals: list[str]
+    kind_codes: numpy.ndarray  # per literal: index into KINDS, or -1 when in ``shared``
+    owner_ids: numpy.ndarray  # per literal: its one decoy (when ``kind_codes`` is not -1)
+    shared: dict[int, tuple[tuple[Kind, frozenset[int]], ...]]
     trigger_count: int
     masked_phones: dict[str, frozenset[int]]
     masked_names: dict[tuple[str, str, int], frozenset[int]]
     phone_prefixes: dict[str, tuple[str, ...]]
     prefilter: Prefilter
+    # An update without a rebuild (see :meth:`updated`): decoys added since the build, in a small
+    # matcher of their own, and decoys of this build that are no longer watched.
+    delta: Matcher | None = None
+    removed: frozenset[int] = frozenset()
 
     # -- building ----------------------------------------------------------------------------
 
     @classmethod
     def build(cls, decoys: Iterable[DecoyTokens]) -> Matcher:
-        by_literal: dict[str, dict[Kind, set[int]]] = defaultdict(lambda: defaultdict(set))
-        masked_phones: dict[str, set[int]] = defaultdict(set)
+        owners = _Owners()
         masked_names: dict[tuple[str, str, int], set[int]] = defaultdict(set)
-        phone_prefixes: dict[str, set[str]] = defaultdict(set)
+        by_phone: dict[str, list[int]] = defaultdict(list)
 
         for decoy in decoys:
             ident = decoy.decoy_id
             if decoy.phone:
-                nsn, country = _phone_forms(decoy.phone)
-                by_literal[nsn]["phone"].add(ident)
-                phone_prefixes[nsn].update({country, "00" + country})
-                masked_phones[masked_phone_key(nsn)].add(ident)
+                by_phone[decoy.phone].append(ident)
             name = normalize_token(decoy.name)
             if len(name) >= 2:
-                by_literal[name]["name"].add(ident)
+                owners.add(name, "name", ident)
                 # ``张**`` keeps the surname only; ``张*伟`` keeps surname and last character.
                 masked_names[(name[0], "", len(name))].add(ident)
                 if len(name) >= 3:
                     masked_names[(name[0], name[-1], len(name))].add(ident)
-            for kind, raw in (("waybill", decoy.waybill_no), ("address", decoy.address_token)):
-                token = normalize_token(raw)
-                if token:
-                    by_literal[token][kind].add(ident)
+            waybill = normalize_token(decoy.waybill_no)
+            if waybill:
+                owners.add(waybill, "waybill", ident)
+            address = normalize_token(decoy.address_token)
+            if address:
+                owners.add(address, "address", ident)
 
-        literals = [
-            (text, tuple(_make_token(kind, text, ids) for kind, ids in kinds.items()))
-            for text, kinds in sorted(by_literal.items())
-        ]
-        alphabet = set("0123456789") | {char for text, _ in literals for char in text}
+        # Canary phones are shared by many decoys: each is parsed once.
+        masked_phones: dict[str, set[int]] = defaultdict(set)
+        phone_prefixes: dict[str, set[str]] = defaultdict(set)
+        for phone, idents in by_phone.items():
+            nsn, country = _phone_forms(phone)
+            for ident in idents:
+                owners.add(nsn, "phone", ident)
+            phone_prefixes[nsn].update({country, "00" + country})
+            masked_phones[masked_phone_key(nsn)].update(idents)
+
+        literals = list(owners.first)
+        alphabet = set("0123456789") | set("".join(literals))
         # Lines with any of these go through the (slow) folding before the literals are looked
         # for; other flagged lines are only upper-cased and stripped of separators.
         triggers = _trigger_chars(alphabet) + folding_sources(_JOIN_CHARS - alphabet)
-        kinds = [(text, frozenset(token.kind for token in tokens)) for text, tokens in literals]
-        plans = plan_literals(kinds)
         prefilter = Prefilter(
-            plans,
-            triggers,
-            masked_phones,
-            plain_literals=all(SEPARATORS.isdisjoint(text) for text, _ in literals),
+            literals, triggers, masked_phones, plain_literals=SEPARATORS.isdisjoint(alphabet)
         )
+        kind_codes, owner_ids, shared = owners.arrays()
         return cls(
             literals=literals,
+            kind_codes=kind_codes,
+            owner_ids=owner_ids,
+            shared=shared,
             trigger_count=len(triggers),
             masked_phones={key: frozenset(ids) for key, ids in masked_phones.items()},
             masked_names={key: frozenset(ids) for key, ids in masked_names.items()},
@@ -256,9 +275,27 @@ class Matcher:
             prefilter=prefilter,
         )
 
+    def updated(self, added: Iterable[DecoyTokens], removed: Iterable[int]) -> Matcher:
+        """This matcher as built, less the ``removed`` decoys, plus the ``added`` ones: the same
+        answers as a matcher built over that set, at the cost of building one over ``added``.
+
+        Changes are relative to the build, not to an earlier update (whose delta is replaced).
+        Scanning takes a second pass for the delta until the whole set is built again.
+        """
+        added = list(added)
+        return replace(self, delta=Matcher.build(added) if added else None, removed=frozenset(removed))
+
     @property
     def token_count(self) -> int:
-        return len(self.literals)
+        return len(self.literals) + (self.delta.token_count if self.delta is not None else 0)
+
+    def tokens(self, ident: int) -> tuple[_Token, ...]:
+        """The tokens (one per kind) spelled as literal ``ident``."""
+        text = self.literals[ident]
+        code = int(self.kind_codes[ident])
+        if code >= 0:
+            return (_make_token(KINDS[code], text, frozenset((int(self.owner_ids[ident]),))),)
+        return tuple(_make_token(kind, text, ids) for kind, ids in self.shared[ident])
 
     # -- exact (reference) path --------------------------------------------------------------
 
@@ -266,14 +303,33 @@ class Matcher:
         """Every token occurrence in ``text``, offsets into ``text``. Exact but slow on big input."""
         norm = normalize(text)
         hits = self._token_hits(norm, text) + self._masked_hits(norm, text)
+        if self.delta is not None or self.removed:
+            hits = self._updated_hits(hits, norm, text)
         return sorted(hits, key=lambda hit: (hit.start, hit.end, hit.kind))
+
+    def _updated_hits(self, hits: list[Hit], norm: Normalized, original: str) -> list[Hit]:
+        """The hits a matcher built over the updated set finds: removed decoys dropped, and an
+        occurrence found by both the build and the delta (a shared canary phone) made one hit."""
+        merged: dict[tuple[Kind, int, int, bool], Hit] = {}
+        for hit in hits:
+            ids = hit.decoy_ids - self.removed
+            if ids:
+                merged[(hit.kind, hit.start, hit.end, hit.embedded)] = replace(hit, decoy_ids=ids)
+        if self.delta is not None:
+            for hit in self.delta._token_hits(norm, original) + self.delta._masked_hits(norm, original):
+                key = (hit.kind, hit.start, hit.end, hit.embedded)
+                prior = merged.get(key)
+                merged[key] = (
+                    hit if prior is None else replace(prior, decoy_ids=prior.decoy_ids | hit.decoy_ids)
+                )
+        return list(merged.values())
 
     def _token_hits(self, norm: Normalized, original: str) -> list[Hit]:
         encoded = _encode(norm.text)
         hits: list[Hit] = []
         is_ascii = len(encoded) == len(norm.text)
         for ident, byte_start in self.prefilter.literal_starts(encoded):
-            literal, tokens = self.literals[ident]
+            literal, tokens = self.literals[ident], self.tokens(ident)
             start = byte_start if is_ascii else len(encoded[:byte_start].decode("utf-8", "surrogatepass"))
             end = start + len(literal)
             for token in tokens:
@@ -370,7 +426,12 @@ class Matcher:
     def candidate_lines(self, data: bytes, encoding: str = UTF8) -> list[tuple[int, int, int]]:
         """(line number, start, end) of the lines of ``data`` that may mention a decoy: every line
         :meth:`match_line` finds something in, and few others. ``encoding``: UTF-8 or GB18030."""
-        return self.prefilter.candidate_lines(data, encoding)
+        lines = self.prefilter.candidate_lines(data, encoding)
+        if self.delta is not None:
+            more = self.delta.candidate_lines(data, encoding)
+            if more:
+                lines = sorted(set(lines).union(more))
+        return lines
 
     def match_lines(self, document: LineSource) -> Iterator[tuple[Locatable, RecordMatch]]:
         """Match a line document block by block: the first stage reads each block's raw bytes and
@@ -427,8 +488,43 @@ def _encode(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _make_token(kind: Kind, text: str, ids: set[int]) -> _Token:
-    return _Token(kind, frozenset(ids), _char_class(text[0], kind), _char_class(text[-1], kind))
+def _make_token(kind: Kind, text: str, ids: frozenset[int]) -> _Token:
+    return _Token(kind, ids, _char_class(text[0], kind), _char_class(text[-1], kind))
+
+
+class _Owners:
+    """Which decoys each literal belongs to, and as what, while a matcher is built."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, tuple[Kind, int]] = {}  # every literal, in order: its first owner
+        self.more: dict[str, dict[Kind, set[int]]] = {}  # literals with more than one owner
+
+    def add(self, text: str, kind: Kind, ident: int) -> None:
+        owner = (kind, ident)
+        first = self.first.setdefault(text, owner)
+        if first == owner:
+            return
+        kinds = self.more.get(text)
+        if kinds is None:
+            kinds = self.more[text] = defaultdict(set)
+            kinds[first[0]].add(first[1])
+        kinds[kind].add(ident)
+
+    def arrays(
+        self,
+    ) -> tuple[numpy.ndarray, numpy.ndarray, dict[int, tuple[tuple[Kind, frozenset[int]], ...]]]:
+        code_of = {kind: code for code, kind in enumerate(KINDS)}
+        firsts = self.first.values()
+        kind_codes = numpy.fromiter((code_of[kind] for kind, _ in firsts), numpy.int8, len(firsts))
+        owner_ids = numpy.fromiter((ident for _, ident in firsts), numpy.int64, len(firsts))
+        shared = {}
+        if self.more:
+            index_of = {text: index for index, text in enumerate(self.first)}
+            for text, kinds in self.more.items():
+                index = index_of[text]
+                kind_codes[index] = -1
+                shared[index] = tuple((kind, frozenset(ids)) for kind, ids in kinds.items())
+        return kind_codes, owner_ids, shared
 
 
 def _trigger_chars(alphabet: set[str]) -> list[str]:

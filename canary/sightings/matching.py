@@ -1,29 +1,44 @@
-"""The matcher over every watched decoy, compiled once per process and rebuilt when decoys change.
+"""The matcher over every watched decoy, compiled once and updated in place when decoys change.
 
 Watched decoys are those of active and ended campaigns: leaks surface months after a campaign
 closes, so only archiving a campaign stops watching its decoys.
+
+A full build covers the decoys of the watched campaigns up to the highest decoy id then (its
+:class:`Coverage`). When decoys change — a campaign issued, activated, archived — the matcher is
+not rebuilt: the build is updated with a small matcher over the decoys added since and the list of
+those no longer watched (:meth:`Matcher.updated`), which takes seconds for a campaign of 10,000
+decoys however many the build holds, and a full build is queued in the background
+(``sightings.merge_matcher``); every process switches to it when it is stored.
+
+The builds live in the ``matchers`` storage (``STORAGES``; a folder by default, an S3 bucket for
+web and workers on several machines): the first process to need one builds it, every other loads
+it. Unpickling runs code, so each is signed with the SECRET_KEY and a bad signature is refused.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import json
 import logging
-import os
 import pickle
 import platform
-import tempfile
 import threading
-from dataclasses import dataclass
+import time
+import uuid
+from dataclasses import dataclass, field, replace
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 import hyperscan
-from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db.models import Count, Max, Min, Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from canary.campaigns.models import CampaignStatus, Decoy
+from canary.campaigns.models import Campaign, CampaignStatus, Decoy
+from canary.queue import publish
 
 from . import matcher as matcher_module
 from . import normalize as normalize_module
@@ -34,9 +49,16 @@ log = logging.getLogger(__name__)
 
 WATCHED = (CampaignStatus.ACTIVE, CampaignStatus.ENDED)
 STRONG, WEAK = 1.0, 0.3
+# More changed decoys than this are built whole at once: a delta that big scans as slowly as it builds.
+MAX_DELTA_DECOYS = 100_000
+# How often a process running an updated matcher looks for the full build queued behind it.
+MERGED_BUILD_POLL_SECONDS = 30
+MERGE_TASK = "sightings.merge_matcher"
+STORAGE_ALIAS = "matchers"
+_CURRENT = "current.json"
+_TOKEN_FIELDS = ("id", "waybill_no", "recipient_phone", "recipient_name", "address_token")
 
 _lock = threading.Lock()
-_cache: dict[str, object] = {"fingerprint": None, "pickled": None}
 _local = threading.local()
 
 
@@ -45,6 +67,32 @@ class DecoyMatch:
     decoy_id: int
     kinds: frozenset[str]
     strength: float
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The decoys a full build holds: those of ``campaigns`` with ids up to ``last_id``."""
+
+    campaigns: frozenset[int]
+    last_id: int
+    count: int
+
+
+@dataclass
+class _Process:
+    """This process's matcher state, shared by its threads (under ``_lock``)."""
+
+    fingerprint: tuple | None = None
+    build_name: str = ""
+    build: bytes = b""  # the pickled full build
+    coverage: Coverage | None = None
+    delta: bytes = b""  # the pickled delta matcher ("" when none)
+    removed: frozenset[int] = frozenset()
+    checked_at: float = 0.0
+    merge_requested: set[tuple] = field(default_factory=set)
+
+
+_process = _Process()
 
 
 def watched_decoys():
@@ -61,38 +109,128 @@ def _fingerprint() -> tuple:
 
 
 def get_matcher() -> Matcher:
-    """This thread's matcher over the watched decoys, rebuilt when they change.
+    """This thread's matcher over the watched decoys, updated when they change.
 
     A Matcher is not thread-safe (Hyperscan scratch space), and web servers and Celery's thread
-    pool scan from several threads: each thread gets its own copy, unpickled from the one
-    compiled form (much cheaper than compiling again). The compiled form is also stored on disk
-    (see :func:`stored_matcher`), so every worker process after the first loads it instead of
-    compiling. The copy is only used while the watched decoys stay the same.
+    pool scan from several threads: each thread gets its own copy of the full build, unpickled
+    once, and of the small delta beside it. A caller keeps the object it got for a whole document,
+    so a document is scanned against one set of decoys, the one before a change or the one after.
     """
     fingerprint = _fingerprint()
-    built = None
+    now = time.monotonic()
     with _lock:
-        if getattr(_local, "fingerprint", None) == fingerprint:
+        stale = _process.fingerprint != fingerprint
+        waiting = bool(_process.delta or _process.removed)
+        if (
+            not stale
+            and getattr(_local, "state", None) == _state_key()
+            and not (waiting and now - _process.checked_at > MERGED_BUILD_POLL_SECONDS)
+        ):
             return _local.matcher
-        if _cache["fingerprint"] != fingerprint or _cache["pickled"] is None:
-            pickled = stored_matcher(fingerprint)
-            if pickled is None:
-                rows = watched_decoys().values_list(
-                    "id", "waybill_no", "recipient_phone", "recipient_name", "address_token"
-                )
-                built = Matcher.build(DecoyTokens(*row) for row in rows.iterator(chunk_size=5000))
-                pickled = pickle.dumps(built)
-                store_matcher(fingerprint, pickled)
-            _cache["fingerprint"], _cache["pickled"] = fingerprint, pickled
-        pickled = _cache["pickled"]
-    _local.matcher = built if built is not None else pickle.loads(pickled)  # type: ignore[arg-type]
-    _local.fingerprint = fingerprint
-    # The matcher is millions of long-lived objects; left in the collector's generations, every
-    # full collection walks them all, and a scan allocates enough to trigger many (a tenth of
-    # the scan time in the matcher benchmark). Frozen, the collector skips them; reference
-    # counting still frees a replaced matcher.
-    gc.freeze()
-    return _local.matcher
+        if stale or waiting:
+            _refresh(fingerprint)
+            _process.checked_at = now
+        state, build_name, build = _state_key(), _process.build_name, _process.build
+        delta, removed = _process.delta, _process.removed
+    if getattr(_local, "build_name", None) != build_name:
+        _local.build, _local.build_name = pickle.loads(build), build_name
+        # The matcher is millions of long-lived objects; left in the collector's generations, every
+        # full collection walks them all, and a scan allocates enough to trigger many. Frozen, the
+        # collector skips them; reference counting still frees a replaced matcher.
+        gc.freeze()
+    matcher = _local.build
+    if delta or removed:
+        matcher = replace(matcher, delta=pickle.loads(delta) if delta else None, removed=removed)
+    _local.matcher, _local.state = matcher, state
+    return matcher
+
+
+def forget_in_memory() -> None:
+    """Drop this process's matchers, as a new process starts with none (the stored ones stay)."""
+    global _process
+    with _lock:
+        _process = _Process()
+        _local.__dict__.clear()
+
+
+def _state_key() -> tuple:
+    return (_process.fingerprint, _process.build_name, len(_process.delta), len(_process.removed))
+
+
+def _refresh(fingerprint: tuple) -> None:
+    """Bring ``_process`` up to the watched decoys: the stored full build, updated if needed."""
+    stored = _load_current()
+    if stored is not None:
+        _process.build_name, _process.build, _process.coverage = stored
+    elif _process.fingerprint == fingerprint:
+        return  # no new decoys and no new build
+    elif _process.coverage is None:
+        _build_and_store()
+    changes = _changes(_process.coverage, dict(fingerprint)["count"])
+    if changes is None:  # too many, or not explained by campaigns and new decoys: build whole
+        _build_and_store()
+        changes = [], frozenset()
+    added, removed = changes
+    _process.delta = pickle.dumps(Matcher.build(added)) if added else b""
+    _process.removed = removed
+    _process.fingerprint = fingerprint
+    if (added or removed) and fingerprint not in _process.merge_requested:
+        _process.merge_requested.add(fingerprint)
+        _request_merge()
+
+
+def _changes(coverage: Coverage, count: int) -> tuple[list[DecoyTokens], frozenset[int]] | None:
+    """The watched decoys a build over ``coverage`` lacks and the ones it holds that are no longer
+    watched, or None when there are too many or they do not add up to the ``count`` watched."""
+    watched = set(Campaign.objects.filter(status__in=WATCHED).values_list("id", flat=True))
+    gone = coverage.campaigns - watched
+    added = watched_decoys().filter(Q(id__gt=coverage.last_id) | ~Q(campaign_id__in=coverage.campaigns))
+    removed = Decoy.objects.filter(campaign_id__in=gone, id__lte=coverage.last_id)
+    added_count = added.count()
+    removed_ids = frozenset(removed.values_list("id", flat=True)) if gone else frozenset()
+    if added_count + len(removed_ids) > MAX_DELTA_DECOYS:
+        return None
+    if coverage.count - len(removed_ids) + added_count != count:
+        return None  # decoys deleted or a campaign changed while we looked
+    return [DecoyTokens(*row) for row in added.order_by("id").values_list(*_TOKEN_FIELDS)], removed_ids
+
+
+def _build_and_store() -> str:
+    """A full build over the watched decoys, stored and made current; returns its name."""
+    campaigns = frozenset(Campaign.objects.filter(status__in=WATCHED).values_list("id", flat=True))
+    last_id = Decoy.objects.filter(campaign_id__in=campaigns).aggregate(last=Max("id"))["last"] or 0
+    rows = Decoy.objects.filter(campaign_id__in=campaigns, id__lte=last_id).values_list(*_TOKEN_FIELDS)
+    decoys = [DecoyTokens(*row) for row in rows.iterator(chunk_size=20_000)]
+    coverage = Coverage(campaigns, last_id, len(decoys))
+    pickled = pickle.dumps(Matcher.build(decoys))
+    del decoys
+    name = _store(coverage, pickled)
+    _process.build_name, _process.build, _process.coverage = name, pickled, coverage
+    return name
+
+
+def merge_matcher() -> str:
+    """Build the watched decoys whole and make it the stored build (the background merge)."""
+    stored = _load_current()
+    if stored is not None:
+        _name, _pickled, coverage = stored
+        fingerprint = _fingerprint()
+        if _changes(coverage, dict(fingerprint)["count"]) == ([], frozenset()):
+            return _name  # another merge got there first
+    with _lock:
+        name = _build_and_store()
+        _process.fingerprint = None  # the delta belonged to the previous build
+        return name
+
+
+def _request_merge() -> None:
+    """Queue the background full build by task name (this layer never imports tasks)."""
+    from canary.celery import app
+
+    if app.conf.task_always_eager:
+        return  # no workers: the updated matcher serves until the delta grows too big
+    # A lost merge costs nothing but speed: the next large change builds the matcher whole.
+    publish(MERGE_TASK)
 
 
 # --------------------------------------------------------------------------- the stored form
@@ -100,71 +238,97 @@ def get_matcher() -> Matcher:
 _SIGNING_SALT = "canary.sightings.stored-matcher"
 
 
-def _store_dir() -> Path | None:
-    configured = getattr(settings, "SIGHTINGS_MATCHER_CACHE", "")
-    return Path(configured) if configured else None
-
-
-def _store_path(fingerprint: tuple) -> Path | None:
-    """One file per set of watched decoys and matcher code: a change of either misses."""
-    folder = _store_dir()
-    if folder is None:
-        return None
-    key = hashlib.sha256(f"{fingerprint!r}\0{_code_version()}".encode())
-    return folder / f"matcher-{key.hexdigest()[:32]}.pickle"
+def _storage():
+    return storages[STORAGE_ALIAS]
 
 
 @cache
 def _code_version() -> str:
-    """What the stored form depends on besides the decoys: the matcher's code and its engine."""
+    """What the stored form depends on besides the decoys: the matcher's code and its engines."""
     source = hashlib.sha256()
     for module in (matcher_module, prefilter_module, normalize_module):
         source.update(Path(module.__file__).read_bytes())
-    return f"{source.hexdigest()}:{hyperscan.__version__}:{platform.machine()}:{platform.python_version()}"
+    engines = f"{hyperscan.__version__}:{metadata.version('daachorse')}"
+    return f"{source.hexdigest()}:{engines}:{platform.machine()}:{platform.python_version()}"
 
 
-def stored_matcher(fingerprint: tuple) -> bytes | None:
-    """The stored compiled matcher for ``fingerprint``, or None.
+def _signed(data: bytes) -> bytes:
+    return salted_hmac(_SIGNING_SALT, data, algorithm="sha256").digest() + data
 
-    Unpickling runs code, so the file is signed with the SECRET_KEY and a file whose signature
-    does not verify is refused (and reported), never loaded.
-    """
-    path = _store_path(fingerprint)
-    if path is None or not path.is_file():
+
+def _verified(data: bytes, name: str) -> bytes | None:
+    signature, payload = data[:32], data[32:]
+    if not constant_time_compare(signature, salted_hmac(_SIGNING_SALT, payload, algorithm="sha256").digest()):
+        log.error("the stored matcher %s has a bad signature; it is ignored and rebuilt", name)
         return None
+    return payload
+
+
+def _store(coverage: Coverage, pickled: bytes) -> str:
+    """Store a full build (signed) under a new name and point ``current.json`` at it."""
+    # A new name each time: a stored build is never overwritten while another process reads it.
+    name = f"matcher-{uuid.uuid4().hex}.pickle"
+    storage = _storage()
+    current = json.dumps(
+        {
+            "name": name,
+            "campaigns": sorted(coverage.campaigns),
+            "last_id": coverage.last_id,
+            "count": coverage.count,
+            "code": _code_version(),
+        }
+    ).encode()
     try:
-        data = path.read_bytes()
+        previous = _current_record()
+        name = storage.save(name, ContentFile(_signed(pickled)))
+        _replace(_CURRENT, _signed(current))
+        if previous and previous["name"] != name:
+            storage.delete(previous["name"])
     except OSError as error:
-        log.warning("cannot read the stored matcher %s: %s", path, error)
-        return None
-    signature, pickled = data[:32], data[32:]
-    if not constant_time_compare(signature, salted_hmac(_SIGNING_SALT, pickled, algorithm="sha256").digest()):
-        log.error("the stored matcher %s has a bad signature; it is ignored and rebuilt", path)
-        return None
-    return pickled
+        log.warning("cannot store the compiled matcher: %s", error)
+    return name
 
 
-def store_matcher(fingerprint: tuple, pickled: bytes) -> None:
-    """Store the compiled matcher (signed) for other processes; older ones are removed."""
-    path = _store_path(fingerprint)
-    if path is None:
-        return
-    temporary = None
+def _replace(name: str, data: bytes) -> None:
+    """Write ``name`` whole: storages keep a file whole per save, but never overwrite one."""
+    storage = _storage()
+    temporary = storage.save(f".{name}.new", ContentFile(data))
+    path = getattr(storage, "path", None)
+    if path is not None:
+        Path(path(temporary)).replace(path(name))  # atomic on a local folder
+    else:
+        storage.delete(name)
+        storage.save(name, ContentFile(data))
+        storage.delete(temporary)
+
+
+def _current_record() -> dict | None:
+    storage = _storage()
+    if not storage.exists(_CURRENT):
+        return None
+    with storage.open(_CURRENT, "rb") as stream:
+        payload = _verified(stream.read(), _CURRENT)
+    record = json.loads(payload) if payload else None
+    return record if record and record.get("code") == _code_version() else None
+
+
+def _load_current() -> tuple[str, bytes, Coverage] | None:
+    """The current stored build (name, pickled, coverage), unless it is the one this process has."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".matcher-")
-        with os.fdopen(handle, "wb") as out:
-            out.write(salted_hmac(_SIGNING_SALT, pickled, algorithm="sha256").digest() + pickled)
-        os.replace(temporary, path)  # whole or not at all, for a process reading it now
-        temporary = None
-        for old in path.parent.glob("matcher-*.pickle"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError as error:
-        log.warning("cannot store the compiled matcher in %s: %s", path.parent, error)
-    finally:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
+        record = _current_record()
+        if record is None:
+            return None
+        if record["name"] == _process.build_name:
+            return None
+        with _storage().open(record["name"], "rb") as stream:
+            pickled = _verified(stream.read(), record["name"])
+    except (OSError, ValueError) as error:
+        log.warning("cannot read the stored matcher: %s", error)
+        return None
+    if pickled is None:
+        return None
+    coverage = Coverage(frozenset(record["campaigns"]), record["last_id"], record["count"])
+    return record["name"], pickled, coverage
 
 
 def summarise(records: list[RecordMatch]) -> list[DecoyMatch]:

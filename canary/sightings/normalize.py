@@ -217,4 +217,13 @@ def _folds_are_final() -> frozenset[int]:
 
 def normalize_token(token: str) -> str:
     """The canonical spelling of a decoy token (same rules as the text it is searched in)."""
-    return normalize(token.strip()).text
+    token = token.strip()
+    if _PLAIN_TOKEN.fullmatch(token):
+        # Nearly every token (a million decoys are three million): letters, digits and Han
+        # ideographs that folding leaves as they are, no separators; only letters change.
+        return token.upper()
+    return normalize(token).text
+
+
+# ASCII letters and digits and the Han ideographs NFKC leaves alone (not the compatibility block).
+_PLAIN_TOKEN = re.compile("[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002a6df]*")

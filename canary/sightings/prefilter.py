@@ -1,17 +1,17 @@
 """The matcher's first stage: which lines of a block may hold a decoy token. Pure: no Django.
 
-A big dump is mostly records that hold no token. This stage finds the few lines that may, by running
-Hyperscan databases over the raw bytes in the document's own encoding — UTF-8, or GB18030 (which
-reads GBK and GB2312) so that a GBK dump is never transcoded, which would cost as much as the scan:
+A big dump is mostly records that hold no token. This stage finds the few lines that may, in the
+raw bytes in the document's own encoding — UTF-8, or GB18030 (which reads GBK and GB2312) so that a
+GBK dump is never transcoded, which would cost as much as the scan:
 
-* token literals, caseless (ASCII only, like ``bytes.upper``). Address markers are searched backwards
-  in reversed bytes: they share their endings (``…401室``), which slows Hyperscan's literal matcher
-  to a crawl, while their beginnings differ. Canary phones and waybill numbers from a reserved block
-  are searched by their first eight characters, which few other numbers in a dump share; the rest is
-  compared when the prefix is found (a literal database filters on each literal's last bytes, and
-  the last digits of numbers are what every other number in the dump has too);
-* *shapes*: separators between digit groups (``138 0013 8000``), a character that folds into a
-  token character (full-width digits, zero-width spaces), and masked phones whose key (first three +
+* token literals, caseless (ASCII only, like ``bytes.upper``), by one double-array Aho-Corasick
+  automaton per encoding (daachorse). It was chosen by measurement (``bench/matcher.py``,
+  ``docs/BENCHMARKS.md``): on realistic records it searches faster than Hyperscan's literal
+  database and builds in about a second for 300,000 literals where Hyperscan took tens of seconds
+  (and a minute at a million), so a matcher over a million decoys builds in seconds;
+* *shapes* (Hyperscan, a handful of small patterns): separators between digit groups
+  (``138 0013 8000``), a character that folds into a token character (full-width digits,
+  zero-width spaces), and masked phones whose key (first three +
   last four digits) belongs to a decoy. Each shape ends in ``[^\\n]*$`` (multi-line): Hyperscan
   reports a pattern once per end offset, so a line costs one event at its end, however many
   full-width digits it holds.
@@ -34,11 +34,11 @@ from __future__ import annotations
 import bisect
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from functools import lru_cache
 
+import daachorse
 import hyperscan
-import numpy
 
 from canary.sightings.normalize import MASK_CHARS, SEPARATORS, fold, folds_to_one_of
 
@@ -55,12 +55,6 @@ _ALIASES = {
     "cp936": GB18030,
 }
 
-# Characters searched for at most, for a number found by its beginning (see the module docstring).
-NUMBER_PREFIX = 8
-# Waybill numbers are searched by prefix only when this many or more share each prefix on average:
-# decoys from a reserved block share one; numbers spread over a carrier's whole range share none.
-_WAYBILLS_PER_PREFIX = 16
-
 # The shapes, by database id: digit groups and separators, a folding character, a decoy's masked phone.
 SHAPE_JOIN, SHAPE_FOLD, SHAPE_MASKED = 0, 1, 2
 
@@ -75,6 +69,8 @@ _LETTER_BEFORE_DIGIT = re.compile("([A-Z])(?=[0-9])")
 # The longest separator run the join and masked-phone shapes allow: three in a record (normalize's
 # rule 2) and, in a raw CSV or JSON line, a quote, a delimiter and a quote at each cell edge.
 MAX_SEPARATOR_RUN = 12
+# The most bytes a masked phone takes: digits, masks and separator runs of up to 4-byte characters.
+_MASKED_PHONE_BYTES = 7 + 4 * (4 + 2 * MAX_SEPARATOR_RUN)
 # In GB18030 a character's second byte may look like the first byte of another, so a multi-byte
 # pattern also matches across two characters: folding triggers would flag most lines of a Chinese
 # dump. Anchored after an ASCII byte, a byte no character starts with, or a line start, and then
@@ -91,85 +87,41 @@ def native_encoding(encoding: str) -> str | None:
     return name if name in NATIVE_ENCODINGS else None
 
 
-@dataclass(frozen=True)
-class Literal:
-    """How the first stage looks for one token literal (canonical spelling, upper-case)."""
-
-    text: str
-    reverse: bool = False  # searched backwards, in reversed bytes
-    prefix: int = 0  # characters searched for; 0 means the whole literal
-
-
-def plan_literals(literals: list[tuple[str, frozenset[str]]]) -> list[Literal]:
-    """Search plans for ``(text, kinds)`` literals (see the module docstring for the reasons)."""
-    waybills = [text for text, kinds in literals if kinds == {"waybill"} and _is_number(text)]
-    prefixes = {text[:NUMBER_PREFIX] for text in waybills}
-    waybills_by_prefix = len(waybills) >= _WAYBILLS_PER_PREFIX * len(prefixes)
-    plans = []
-    for text, kinds in literals:
-        by_prefix = _is_number(text) and (kinds == {"phone"} or (kinds == {"waybill"} and waybills_by_prefix))
-        plans.append(Literal(text, reverse="address" in kinds, prefix=NUMBER_PREFIX if by_prefix else 0))
-    return plans
-
-
-def _is_number(text: str) -> bool:
-    return len(text) > NUMBER_PREFIX and text.isascii() and text.isalnum()
-
-
 class _Stage:
-    """The compiled databases for one byte encoding.
-
-    Literals searched by prefix share one database entry per distinct prefix (decoys from a
-    reserved block all share theirs); its id is past the literal indices and names the literals
-    that start with it.
+    """The compiled search for one byte encoding: one double-array Aho-Corasick automaton over
+    every token literal (upper-cased bytes), and one Hyperscan database per shape.
     """
 
-    def __init__(self, encoding: str, plans: list[Literal], shapes: dict[int, bytes]) -> None:
-        forward: list[tuple[int, bytes]] = []
-        reverse: list[tuple[int, bytes]] = []
-        prefixes: dict[bytes, dict[bytes, int]] = defaultdict(dict)
-        for index, plan in enumerate(plans):
-            encoded = plan.text.encode(encoding, "surrogatepass" if encoding == UTF8 else "strict")
-            if plan.reverse:
-                reverse.append((index, encoded[::-1]))
-            elif plan.prefix:
-                prefixes[encoded[: plan.prefix]][encoded] = index
-            else:
-                forward.append((index, encoded))
-        self.first_prefix = len(plans)
-        # By prefix id: the lengths of the literals that start with it, and those literals.
-        self.prefixed: list[tuple[tuple[int, ...], dict[bytes, int]]] = []
-        for prefix, wholes in sorted(prefixes.items()):
-            forward.append((self.first_prefix + len(self.prefixed), prefix))
-            self.prefixed.append((tuple(sorted({len(whole) for whole in wholes})), wholes))
-        self.forward = _literal_db(forward)
-        self.reverse = _literal_db(reverse)
+    def __init__(self, encoding: str, literals: list[str], shapes: dict[int, bytes]) -> None:
+        # Literals are distinct, but in GB18030 two may upper-case to the same bytes (only the
+        # UTF-8 stage, where they stay distinct, tells which literal it found).
+        patterns = list(dict.fromkeys(_encoded_upper(literals, encoding)))
+        self.automaton = daachorse.DoubleArrayAhoCorasick(patterns) if patterns else None
+        # Caseless by upper-casing the text first, which only pays when a literal has a letter.
+        self.caseless = _ASCII_LETTER.search(b"\n".join(patterns)) is not None
         # One database per shape: Hyperscan runs each alone about twice as fast as all together.
         self.shapes = {ident: _pattern_db(pattern) for ident, pattern in shapes.items()}
+        # The same masked phone shape in Python, to read the key of one that Hyperscan reports.
+        self.masked_phone = re.compile(_masked_phone_pattern(encoding) + rb"\Z")
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for key in ("forward", "reverse"):
-            state[key] = None if state[key] is None else hyperscan.dumpb(state[key])
+        state["automaton"] = None if self.automaton is None else self.automaton.serialize()
         state["shapes"] = {ident: hyperscan.dumpb(db) for ident, db in state["shapes"].items()}
         return state
 
     def __setstate__(self, state: dict) -> None:
-        for key in ("forward", "reverse"):
-            if state[key] is not None:
-                state[key] = _loaded(state[key])
+        if state["automaton"] is not None:
+            state["automaton"] = daachorse.DoubleArrayAhoCorasick.deserialize(state["automaton"])
         state["shapes"] = {ident: _loaded(blob) for ident, blob in state["shapes"].items()}
         self.__dict__.update(state)
 
-    def prefixed_literals(self, ident: int, data: bytes, end: int) -> Iterator[tuple[int, int]]:
-        """(literal index, start) of the literals whose prefix ``ident`` was reported as ending at
-        ``end`` in ``data`` and whose rest follows (compared upper-cased)."""
-        lengths, wholes = self.prefixed[ident - self.first_prefix]
-        start = end - NUMBER_PREFIX
-        for length in lengths:
-            index = wholes.get(data[start : start + length].upper())
-            if index is not None:
-                yield index, start
+    def literal_ends(self, data: bytes) -> list[tuple[int, int, int]]:
+        """(start, end, pattern) of literal occurrences in ``data``, enough to flag every line that
+        holds one: a literal that overlaps a reported one lies on the same line."""
+        if self.automaton is None:
+            return []
+        return self.automaton.find(data.upper() if self.caseless else data)
 
 
 class Prefilter:
@@ -177,19 +129,23 @@ class Prefilter:
 
     def __init__(
         self,
-        plans: list[Literal],
+        literals: list[str],
         triggers: list[str],
         masked_keys: Iterable[str],
         plain_literals: bool,
     ) -> None:
-        self.lengths = [len(plan.text.encode("utf-8", "surrogatepass")) for plan in plans]
         # Without separators in any literal, deleting every separator finds at least the literals
         # that joining some of them (normalize's rule 2) could create.
         self.plain_literals = plain_literals
-        keys = sorted(key for key in masked_keys if len(key) == 7 and key.isdigit())
-        letters = "".join(sorted(_letters_before_digits(plan.text for plan in plans)))
+        # Masked phones whose key (first three + last four digits) belongs to a decoy; other
+        # masked phones are weak evidence for nobody. The shape finds every masked phone and the
+        # key is looked up here: a shape naming every key took Hyperscan seconds to compile.
+        self.masked_keys = frozenset(key.encode() for key in masked_keys if len(key) == 7 and key.isdigit())
+        letters = "".join(sorted(_letters_before_digits(literals)))
         self.stages = {
-            encoding: _Stage(encoding, plans, _shape_patterns(triggers, keys, letters, encoding))
+            encoding: _Stage(
+                encoding, literals, _shape_patterns(triggers, bool(self.masked_keys), letters, encoding)
+            )
             for encoding in sorted(NATIVE_ENCODINGS)
         }
 
@@ -198,24 +154,10 @@ class Prefilter:
     def literal_starts(self, data: bytes) -> list[tuple[int, int]]:
         """(literal index, byte offset) of every token literal in upper-cased UTF-8 ``data``."""
         stage = self.stages[UTF8]
-        found: list[tuple[int, int]] = []
-        size = len(data)
-        lengths, first_prefix = self.lengths, stage.first_prefix
-
-        def forward(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            if ident < first_prefix:
-                found.append((ident, end - lengths[ident]))
-            else:
-                found.extend(stage.prefixed_literals(ident, data, end))
-
-        def reverse(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            found.append((ident, size - end))
-
-        if stage.forward is not None:
-            stage.forward.scan(data, match_event_handler=forward)
-        if stage.reverse is not None:
-            stage.reverse.scan(reversed_bytes(data), match_event_handler=reverse)
-        return found
+        if stage.automaton is None:
+            return []
+        # UTF-8 spellings of distinct literals are distinct: a pattern is its literal.
+        return [(pattern, start) for start, _end, pattern in stage.automaton.find_overlapping(data)]
 
     # -- lines of a block --------------------------------------------------------------------------
 
@@ -227,35 +169,26 @@ class Prefilter:
         """
         stage = self.stages[encoding]
         size = len(data)
-        first_prefix = stage.first_prefix
         # Byte positions inside lines that need a look. ``sure``: a token literal or a decoy's
         # masked phone — the exact path. ``maybe``: a shape only — normalised first.
-        sure: list[int] = []
+        sure: list[int] = [end - 1 for _start, end, _pattern in stage.literal_ends(data)]
         maybe: list[int] = []
         folding: set[int] = set()  # the maybe lines with a folding character (by their last byte)
 
-        def on_literal(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            # A literal spelled otherwise after its prefix is left to the fold and join shapes.
-            if ident < first_prefix or any(stage.prefixed_literals(ident, data, end)):
+        masked_keys, masked_phone = self.masked_keys, stage.masked_phone
+
+        def on_masked(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            found = masked_phone.search(data, max(0, end - _MASKED_PHONE_BYTES), end)
+            if found is not None and found.group(1) + found.group(2) in masked_keys:
                 sure.append(end - 1)
 
-        def on_reversed(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            sure.append(size - end)
-
-        # The shapes run to the end of the line: ``end - 1`` is the line's last byte.
-        def on_masked(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            sure.append(end - 1)
-
+        # These shapes run to the end of the line: ``end - 1`` is the line's last byte.
         def on_fold(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             folding.add(end - 1)
 
         def on_join(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             maybe.append(end - 1)
 
-        if stage.forward is not None:
-            stage.forward.scan(data, match_event_handler=on_literal)
-        if stage.reverse is not None:
-            stage.reverse.scan(reversed_bytes(data), match_event_handler=on_reversed)
         handlers = {SHAPE_JOIN: on_join, SHAPE_FOLD: on_fold, SHAPE_MASKED: on_masked}
         for ident, database in stage.shapes.items():
             database.scan(data, match_event_handler=handlers[ident])
@@ -319,9 +252,9 @@ class Prefilter:
         return [lines[index] for index in sorted(holding)]
 
 
-def _letters_before_digits(literals: Iterable[str]) -> set[str]:
+def _letters_before_digits(literals: list[str]) -> set[str]:
     """Upper-case letters that some literal has right before a digit."""
-    return {match.group(1) for text in literals for match in _LETTER_BEFORE_DIGIT.finditer(text)}
+    return set(_LETTER_BEFORE_DIGIT.findall("\n".join(literals)))
 
 
 def _decoded(data: bytes, lines: list[tuple[int, int, int]], encoding: str) -> str:
@@ -336,13 +269,6 @@ def _without_separators(data: bytes) -> bytes:
     for separator in _OTHER_SEPARATORS:
         data = data.replace(separator, b"")
     return data.upper()
-
-
-def reversed_bytes(data: bytes) -> bytes:
-    """``data[::-1]``, several times as fast for big blocks."""
-    if len(data) < 4096:
-        return data[::-1]
-    return numpy.frombuffer(data, numpy.uint8)[::-1].tobytes()
 
 
 # -- compiling ---------------------------------------------------------------------------------------
@@ -368,10 +294,31 @@ def _alternation(chars: Iterable[str], encoding: str) -> bytes:
     return ("(?:" + "|".join(parts) + ")").encode()
 
 
-def _shape_patterns(
-    triggers: list[str], masked_keys: list[str], letters: str, encoding: str
-) -> dict[int, bytes]:
-    """Patterns for lines that may hide a token behind a spelling, one report per line.
+def _encoded_upper(literals: list[str], encoding: str) -> list[bytes]:
+    """Every literal in ``encoding``, upper-cased; encoded at once, which is many times faster."""
+    errors = "surrogatepass" if encoding == UTF8 else "strict"
+    joined = "\n".join(literals)
+    if not literals or joined.count("\n") != len(literals) - 1:
+        return [text.encode(encoding, errors).upper() for text in literals]
+    return joined.encode(encoding, errors).upper().split(b"\n")
+
+
+def _separator_and_mask(encoding: str) -> tuple[bytes, bytes]:
+    """Byte-level alternations for one separator (field punctuation included) and one mask character."""
+    separator = _alternation(folds_to_one_of(SEPARATORS) + sorted(FIELD_PUNCTUATION), encoding)
+    return separator, _alternation(folds_to_one_of(MASK_CHARS), encoding)
+
+
+def _masked_phone_pattern(encoding: str) -> bytes:
+    """Any masked phone (``138****5678`` with separators around the mask), ending at its last digit."""
+    sep, mask = _separator_and_mask(encoding)
+    gap = sep + b"{0,%d}" % MAX_SEPARATOR_RUN
+    return b"([0-9]{3})" + gap + mask + b"{4}" + gap + b"([0-9]{4})"
+
+
+def _shape_patterns(triggers: list[str], masked: bool, letters: str, encoding: str) -> dict[int, bytes]:
+    """Patterns for lines that may hide a token behind a spelling, one report per line (the
+    masked phone shape: one report per masked phone, whose key is then looked up).
 
     Compiled caseless, so they run on the raw bytes (``[A-Z]`` also matches ``a-z``, as on
     upper-cased text). Separator runs hold field punctuation and may be longer than normalize's
@@ -380,49 +327,26 @@ def _shape_patterns(
     only before the ``letters`` that come right before a digit in some literal (``SF 1234…``),
     not after every word (``50ml 2024``).
     """
-    sep = _alternation(folds_to_one_of(SEPARATORS) + sorted(FIELD_PUNCTUATION), encoding)
-    mask = _alternation(folds_to_one_of(MASK_CHARS), encoding)
+    sep, _mask = _separator_and_mask(encoding)
     run = b"{1,%d}" % MAX_SEPARATOR_RUN
     before = b"[0-9]{3}" + (b"|[A-Z][" + re.escape(letters.encode()) + b"]" if letters else b"")
     patterns = {SHAPE_JOIN: b"(?:" + before + b")" + sep + run + b"[0-9]{3}"}
     if triggers:
         patterns[SHAPE_FOLD] = _ALIGNED.get(encoding, b"") + _alternation(triggers, encoding)
-    # Masked phones whose key (first three + last four digits) belongs to a decoy; other masked
-    # phones are weak evidence for nobody.
-    by_head: dict[bytes, list[bytes]] = defaultdict(list)
-    for key in masked_keys:
-        by_head[key[:3].encode()].append(key[3:].encode())
-    if by_head:
-        gap = sep + b"{0,%d}" % MAX_SEPARATOR_RUN
-        masked = (
-            head + gap + mask + b"{4}" + gap + b"(?:" + b"|".join(sorted(tails)) + b")"
-            for head, tails in sorted(by_head.items())
-        )
-        patterns[SHAPE_MASKED] = b"(?:" + b"|".join(masked) + b")"
-    return {ident: pattern + rb"[^\n]*$" for ident, pattern in patterns.items()}
-
-
-def _literal_db(entries: list[tuple[int, bytes]]) -> hyperscan.Database | None:
-    """A literal database over raw bytes: caseless, so text needs no upper-casing first (Hyperscan
-    folds ASCII letters only, like ``bytes.upper``; literals are upper-case already)."""
-    if not entries:
-        return None
-    expressions = [expression for _, expression in entries]
-    flags = [
-        hyperscan.HS_FLAG_CASELESS if _ASCII_LETTER.search(expression) else 0 for expression in expressions
-    ]
-    database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    database.compile(
-        expressions=expressions,
-        ids=[ident for ident, _ in entries],
-        elements=len(expressions),
-        flags=flags,
-        literal=True,
-    )
-    return database
+    patterns = {ident: pattern + rb"[^\n]*$" for ident, pattern in patterns.items()}
+    if masked:
+        patterns[SHAPE_MASKED] = _masked_phone_pattern(encoding)
+    return patterns
 
 
 def _pattern_db(pattern: bytes) -> hyperscan.Database:
+    return _loaded(_compiled_pattern(pattern))
+
+
+@lru_cache(maxsize=16)
+def _compiled_pattern(pattern: bytes) -> bytes:
+    """A shape compiled once per process: they seldom change from one build to the next (the
+    folding characters depend on the tokens' alphabet only), so an update need not compile them."""
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
         expressions=[pattern],
@@ -430,7 +354,7 @@ def _pattern_db(pattern: bytes) -> hyperscan.Database:
         elements=1,
         flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE],
     )
-    return database
+    return hyperscan.dumpb(database)
 
 
 def _loaded(blob: bytes) -> hyperscan.Database:

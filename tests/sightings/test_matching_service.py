@@ -39,12 +39,6 @@ def test_new_decoys_are_watched_without_a_restart(campaign, network, spec_file):
 # --------------------------------------------------------------------------- the stored compiled form
 
 
-def forget_in_memory_matchers() -> None:
-    """As a new worker process starts: nothing compiled in memory."""
-    matching._cache.update(fingerprint=None, pickled=None)
-    matching._local.__dict__.clear()
-
-
 def stored_files(settings) -> list[Path]:
     return sorted(Path(settings.SIGHTINGS_MATCHER_CACHE).glob("matcher-*.pickle"))
 
@@ -58,8 +52,8 @@ def test_a_new_process_loads_the_stored_matcher_instead_of_compiling(campaign, s
     other = Matcher.build(
         [DecoyTokens(999_999, "SF9999999999999", "+8613900000000", "某某某", "无此小区1幢")]
     )
-    matching.store_matcher(matching._fingerprint(), pickle.dumps(other))
-    forget_in_memory_matchers()
+    stored.write_bytes(matching._signed(pickle.dumps(other)))
+    matching.forget_in_memory()
 
     assert match_text(decoy.waybill_no) == []
     assert [m.decoy_id for m in match_text("SF9999999999999")] == [999_999]
@@ -73,15 +67,17 @@ def test_a_stored_matcher_with_a_bad_signature_is_refused_and_rebuilt(campaign, 
     data = bytearray(stored.read_bytes())
     data[-1] ^= 1  # the attacker's edit
     stored.write_bytes(bytes(data))
-    forget_in_memory_matchers()
+    matching.forget_in_memory()
 
     assert [m.decoy_id for m in match_text(decoy.waybill_no)] == [decoy.id]
     assert "bad signature" in caplog.text
-    assert matching.stored_matcher(matching._fingerprint()) is not None  # stored again, signed
+    matching.forget_in_memory()
+    assert matching._load_current() is not None  # stored again, signed
 
 
 def test_a_matcher_stored_under_another_secret_key_is_refused(campaign, settings):
     matching.get_matcher()
+    matching.forget_in_memory()
     settings.SECRET_KEY = "another-installation-" + "x" * 40
 
-    assert matching.stored_matcher(matching._fingerprint()) is None
+    assert matching._load_current() is None

@@ -1,8 +1,7 @@
 """The matcher's first stage: GBK read as it is, folding characters only where a character starts."""
 
-import random
-
-from canary.sightings.prefilter import GB18030, SHAPE_FOLD, UTF8, Literal, native_encoding, plan_literals
+from canary.sightings.matcher import DecoyTokens, Matcher
+from canary.sightings.prefilter import GB18030, SHAPE_FOLD, UTF8, native_encoding
 
 
 def _han_with_gbk_byte(index: int, value: int) -> str:
@@ -33,16 +32,18 @@ def test_two_gbk_characters_that_straddle_a_full_width_digit_do_not_flag_a_line(
     assert matcher.candidate_lines(f"电话１３８００１３８０００{left}{right}".encode("gbk"), GB18030) != []
 
 
-def test_waybills_from_a_reserved_block_are_searched_by_their_prefix():
-    block = [(f"SF14625800{serial:05d}", frozenset({"waybill"})) for serial in range(100)]
-    rng = random.Random(7)
-    spread = [(f"SF{rng.randrange(10**13):013d}", frozenset({"waybill"})) for _ in range(100)]
-    phone = [("13800138000", frozenset({"phone"}))]
-    assert {plan.prefix for plan in plan_literals(block + phone)} == {8}
-    assert {plan.prefix for plan in plan_literals(spread)} == {0}
-    assert plan_literals([("翠竹苑7栋1203", frozenset({"address"}))]) == [
-        Literal("翠竹苑7栋1203", reverse=True)
-    ]
+def test_literals_are_found_caseless_in_both_native_encodings():
+    matcher = Matcher.build([DecoyTokens(1, "SF1462580000001", "+8613800138000", "张三丰", "翠竹苑7栋1203")])
+    for encoding in (UTF8, GB18030):
+        data = "a\n运单 sf1462580000001 已签收\nb\n翠竹苑7栋1203\n".encode(encoding)
+        assert [line for line, _, _ in matcher.candidate_lines(data, encoding)] == [1, 3]
+
+
+def test_only_masked_phones_with_a_decoys_key_flag_a_line():
+    matcher = Matcher.build([DecoyTokens(1, "SF1462580000001", "+8613800138000", "张三丰")])
+    for encoding in (UTF8, GB18030):
+        data = "收件人 王** 139****8000\n收件人 李** 138 ＊＊＊＊ 8000\n".encode(encoding)
+        assert [line for line, _, _ in matcher.candidate_lines(data, encoding)] == [1]
 
 
 def test_the_encodings_read_without_transcoding_are_utf8_and_gb18030():
