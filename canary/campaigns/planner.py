@@ -6,7 +6,7 @@ import logging
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -199,11 +199,24 @@ def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummar
     return summary
 
 
+def load_network() -> routing.Network:
+    """The whole node tree in memory, for planning routes."""
+    return routing.Network(
+        routing.NodeInfo(*row)
+        for row in Node.objects.values_list("id", "code", "kind", "parent_id", "province", "city")
+    )
+
+
+def max_codeword_weight(spec: CampaignSpec) -> int:
+    """How many canary numbers one node's decoys may share out (never more than it has decoys)."""
+    return max(1, min(MAX_CODEWORD_WEIGHT, spec.decoys_per_node))
+
+
 def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
     numbers = pool.claim_numbers(campaign, spec.numbers)
     if not numbers:
         raise SpecError(["no canary numbers are free: register some with add_numbers"])
-    max_weight = max(1, min(MAX_CODEWORD_WEIGHT, spec.decoys_per_node))
+    max_weight = max_codeword_weight(spec)
     try:
         weight = smallest_weight(len(numbers), len(targets), max_weight)
         words = codewords(len(numbers), weight, len(targets))
@@ -219,10 +232,7 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
     rng = random.Random(spec.seed)
     carrier = spec.carrier
     numbers, weight, words = _codebook(campaign, targets, spec)
-    net = routing.Network(
-        routing.NodeInfo(*row)
-        for row in Node.objects.values_list("id", "code", "kind", "parent_id", "province", "city")
-    )
+    net = load_network()
     factory = IdentityFactory(
         seed=rng.randrange(2**32),
         used_names=Decoy.objects.values_list("recipient_name", flat=True).iterator(),
@@ -234,8 +244,6 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
     # Consecutive numbers must not line up with depots, or an insider who knows one decoy
     # could guess its neighbours: hand them out in shuffled order.
     rng.shuffle(serial_list)
-    window = spec.ends_at - spec.starts_at
-    spread = min(timedelta(days=7), window / 2)
 
     CampaignTarget.objects.bulk_create(
         CampaignTarget(campaign=campaign, node=node, codeword=[numbers[i].e164 for i in sorted(word)])
@@ -254,19 +262,16 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
     try:
         for (node, members, k), serial in zip(plan, serial_list, strict=True):
             number = numbers[members[k % len(members)]]
-            shipped_at = spec.starts_at + timedelta(seconds=rng.uniform(0, spread.total_seconds()))
+            shipped_at = routing.ship_time(spec.starts_at, spec.ends_at, rng)
             if node is None:  # control: issued like any other decoy, shown to nobody
                 route = None
                 hops: list[routing.Hop] = []
                 place_id = rng.choice(list(net.nodes)) if net.nodes else None
-            elif spec.strategy == Strategy.ROUTE:
-                route = routing.plan_route(net, node.id, shipped_at, rng)
-                hops = list(route.hops)
-                place_id = route.destination_id or node.id
             else:
-                route = None
-                hops = [routing.isolated_exposure(net.nodes[node.id], shipped_at, spec.ends_at)]
-                place_id = node.id
+                route, hops = routing.seed_exposures(
+                    net, node.id, spec.strategy, shipped_at, spec.ends_at, rng
+                )
+                place_id = (route.destination_id if route else None) or node.id
             province, city = net.place(place_id) if place_id else ("", "")
             recipient = factory.recipient()
             address = factory.address(province or "上海市", city or "上海市")

@@ -26,8 +26,8 @@ class ImportResult:
     codes: list[str] = field(default_factory=list)
 
 
-def import_network_bytes(data: bytes) -> ImportResult:
-    """Create or update nodes from CSV bytes; all or nothing, re-import updates in place."""
+def read_network_bytes(data: bytes) -> tuple[list[csvio.NodeRow], str]:
+    """The checked rows of a network CSV and its encoding; every problem at once, by line."""
     try:
         text, encoding = csvio.decode_text(data)
         rows = csvio.parse_rows(text)
@@ -40,6 +40,12 @@ def import_network_bytes(data: bytes) -> ImportResult:
     errors = csvio.check_rows(rows, NodeKind.values, existing)
     if errors:
         raise NetworkImportError(errors)
+    return rows, encoding
+
+
+def import_network_bytes(data: bytes) -> ImportResult:
+    """Create or update nodes from CSV bytes; all or nothing, re-import updates in place."""
+    rows, encoding = read_network_bytes(data)
     result = ImportResult(encoding=encoding, codes=[r.code for r in rows])
     with transaction.atomic():
         nodes = {n.code: n for n in Node.objects.select_for_update().filter(code__in=result.codes)}
