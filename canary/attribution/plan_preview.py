@@ -81,7 +81,7 @@ def preview_plan(spec: CampaignSpec) -> PlanPreview:
         targets=[n.code for n in targets],
         decoys=len(decoys),
         exposures=ledger.n_exposures,
-        numbers_needed=numbers_needed(len(targets), max_codeword_weight(spec)),
+        numbers_needed=numbers_needed(len(targets), max_codeword_weight(spec.decoys_per_node)),
         numbers_used=spec.numbers if spec.numbers is not None else free,
         numbers_free=free,
         report=plan_report(ledger, [n.code for n in targets]),

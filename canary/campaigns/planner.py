@@ -207,16 +207,16 @@ def load_network() -> routing.Network:
     )
 
 
-def max_codeword_weight(spec: CampaignSpec) -> int:
+def max_codeword_weight(decoys_per_node: int) -> int:
     """How many canary numbers one node's decoys may share out (never more than it has decoys)."""
-    return max(1, min(MAX_CODEWORD_WEIGHT, spec.decoys_per_node))
+    return max(1, min(MAX_CODEWORD_WEIGHT, decoys_per_node))
 
 
 def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
     numbers = pool.claim_numbers(campaign, spec.numbers)
     if not numbers:
         raise SpecError(["no canary numbers are free: register some with add_numbers"])
-    max_weight = max_codeword_weight(spec)
+    max_weight = max_codeword_weight(spec.decoys_per_node)
     try:
         weight = smallest_weight(len(numbers), len(targets), max_weight)
         words = codewords(len(numbers), weight, len(targets))
