@@ -1,13 +1,43 @@
-from django.urls import path
+"""Every console page. Areas keep their URL namespaces and paths; webhooks live under /hooks/."""
 
-from . import views
+from django.urls import include, path
 
-app_name = "console"
+from .views import attribution, campaigns, channels, contacts, dashboard, documents, incidents, sightings
+
+console = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/<slug:slug>/decoys/", campaigns.decoy_list, name="decoys"),
+    path("campaigns/<slug:slug>/labels.pdf", campaigns.campaign_labels, name="labels"),
+    path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
+]
+alerts = [
+    path("", incidents.incident_list, name="incidents"),
+    path("incidents/<int:pk>/", incidents.incident_detail, name="incident"),
+    path("casefiles/<int:pk>/", incidents.case_file_progress, name="casefile"),
+    path("casefiles/<int:pk>/download/", incidents.case_file_download, name="casefile-download"),
+    path("channels/", channels.channel_list, name="channels"),
+    path("channels/<int:pk>/test/", channels.channel_test, name="channel-test"),
+    path("channels/<int:pk>/enable/", channels.channel_enable, name="channel-enable"),
+]
+contact_pages = [
+    path("", contacts.contact_list, name="contacts"),
+]
+sighting_pages = [
+    path("", sightings.sighting_list, name="sightings"),
+    path("documents/", documents.document_list, name="documents"),
+    path("upload/", documents.upload, name="upload"),
+]
+attribution_pages = [
+    path("<slug:slug>/", attribution.campaign_attribution, name="campaign"),
+    path("<slug:slug>/recompute/", attribution.recompute_now, name="recompute"),
+]
+
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("campaigns/", views.campaign_list, name="campaigns"),
-    path("campaigns/<slug:slug>/", views.campaign_detail, name="campaign"),
-    path("campaigns/<slug:slug>/decoys/", views.decoy_list, name="decoys"),
-    path("campaigns/<slug:slug>/labels.pdf", views.campaign_labels, name="labels"),
-    path("campaigns/<slug:slug>/orders.csv", views.campaign_orders, name="orders"),
+    path("contacts/", include((contact_pages, "contacts"))),
+    path("alerts/", include((alerts, "alerts"))),
+    path("sightings/", include((sighting_pages, "sightings"))),
+    path("attribution/", include((attribution_pages, "attribution"))),
+    path("", include((console, "console"))),
 ]

@@ -120,7 +120,7 @@ def test_sms_goes_through_twilio_rest_with_status_callback(receiver, make_channe
     assert auth == f"{TWILIO_SID}:{TWILIO_TOKEN}"
     form = request.form()
     assert form["To"] == ["+447700900201"] and form["From"] == [SMS_FROM]
-    assert form["StatusCallback"] == [f"https://canary.example.com/alerts/twilio/status/{alert.pk}/"]
+    assert form["StatusCallback"] == [f"https://canary.example.com/hooks/alerts/twilio/status/{alert.pk}/"]
 
 
 def test_robot_error_code_disables_channel_with_reason(receiver, make_channel, send_test, smtp):

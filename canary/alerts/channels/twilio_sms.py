@@ -29,7 +29,7 @@ def client() -> Client:
 
 
 def status_callback_url(alert_id: int) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("alerts:twilio-status", args=[alert_id])
+    return settings.PUBLIC_BASE_URL + reverse("alert_hooks:twilio-status", args=[alert_id])
 
 
 def notify(alert) -> str:

@@ -8,12 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_POST
 
+from canary.attribution import services
+from canary.attribution.models import AttributionSnapshot
+from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
-from canary.console.views import security_required
-
-from . import services
-from .models import AttributionSnapshot
 
 HISTORY = 60  # snapshots drawn in the evolution chart
 HISTORY_ROWS = 15  # snapshots listed under it
@@ -77,7 +76,7 @@ def campaign_attribution(request, slug: str):
     record_request(request, "attribution.view", campaign, snapshot=latest.pk if latest else None)
     return render(
         request,
-        "attribution/campaign.html",
+        "console/attribution.html",
         {
             "campaign": campaign,
             "latest": latest,

@@ -1,38 +1,18 @@
-"""Console pages for incidents and channels, and Twilio's SMS delivery-status callback."""
+"""Incident pages: list, detail with its actions, case files."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
-from twilio.request_validator import RequestValidator
 
-from canary.audit.roles import is_security
+from canary.alerts import incidents
+from canary.alerts.models import CaseFile, CaseFileStatus, Incident, IncidentState
+from canary.audit.decorators import security_required
 from canary.audit.services import record_request
-
-from . import incidents, services
-from .models import CaseFile, CaseFileStatus, Channel, Incident, IncidentState
-
-
-def security_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_security(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @security_required
@@ -43,7 +23,7 @@ def incident_list(request):
         rows = rows.filter(state=state)
     return render(
         request,
-        "alerts/incident_list.html",
+        "console/incident_list.html",
         {"incidents": rows[:200], "states": IncidentState.choices, "state": state},
     )
 
@@ -56,7 +36,7 @@ def incident_detail(request, pk: int):
     record_request(request, "incident.view", incident)
     return render(
         request,
-        "alerts/incident_detail.html",
+        "console/incident_detail.html",
         {
             "incident": incident,
             "transitions": [
@@ -110,43 +90,3 @@ def case_file_download(request, pk: int):
         request, "incident.case_file.download", case.incident, case_file=case.pk, sha256=case.sha256
     )
     return FileResponse(case.file.open("rb"), as_attachment=True, filename=f"case-{case.incident_id}.zip")
-
-
-@security_required
-def channel_list(request):
-    channels = Channel.objects.select_related("team")
-    return render(request, "alerts/channel_list.html", {"channels": channels})
-
-
-@security_required
-@require_POST
-def channel_test(request, pk: int):
-    channel = get_object_or_404(Channel, pk=pk)
-    services.send_test(channel, actor=request.user.get_username())
-    record_request(request, "channel.test", channel)
-    messages.info(request, _("Test message queued for %(name)s.") % {"name": channel.name})
-    return redirect("alerts:channels")
-
-
-@security_required
-@require_POST
-def channel_enable(request, pk: int):
-    channel = get_object_or_404(Channel, pk=pk)
-    services.reenable_channel(channel)
-    record_request(request, "channel.enable", channel)
-    return redirect("alerts:channels")
-
-
-@csrf_exempt
-@require_POST
-def twilio_status(request, alert_id: int):
-    """Twilio's delivery report for an alert SMS; the URL is signed with our auth token."""
-    url = settings.PUBLIC_BASE_URL + request.get_full_path()
-    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-    if not settings.TWILIO_AUTH_TOKEN or not validator.validate(
-        url, request.POST, request.headers.get("X-Twilio-Signature", "")
-    ):
-        return HttpResponseForbidden("invalid signature")
-    services.apply_twilio_status(alert_id, request.POST.dict())
-    # Twilio only needs a 2xx; an unknown alert id is not worth a retry storm.
-    return HttpResponse(status=204)

@@ -6,11 +6,10 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
+from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns.models import Decoy
-from canary.console.views import security_required
-
-from .models import Contact, ContactKind
+from canary.phones.models import Contact, ContactKind
 
 PAGE_SIZE = 50
 
@@ -27,4 +26,4 @@ def contact_list(request):
     page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     record_request(request, "phones.contacts.view", kind=kind, state=state, page=page.number)
     context = {"page": page, "kind": kind, "state": state, "kinds": ContactKind.choices}
-    return render(request, "phones/contact_list.html", context)
+    return render(request, "console/contact_list.html", context)

@@ -1,49 +1,18 @@
-"""The web console: thin views over the services; decoy data for security roles only."""
+"""Campaign pages: list, detail, decoy registry, labels and order files. Security roles only."""
 
 from __future__ import annotations
 
 import io
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from canary.audit.roles import is_security
+from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns.exports import write_labels, write_orders
-from canary.campaigns.models import Campaign, CampaignStatus
-from canary.network.models import Node
-from canary.phones.models import CanaryNumber, NumberStatus
-
-
-def security_required(view):
-    """Login, then a security role; anyone else gets 403 and never sees a decoy."""
-
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not is_security(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
-    return wrapper
-
-
-@login_required
-def dashboard(request):
-    context = {"security": is_security(request.user), "nodes": Node.objects.count()}
-    if context["security"]:
-        context.update(
-            active_campaigns=Campaign.objects.filter(status=CampaignStatus.ACTIVE).count(),
-            campaigns=Campaign.objects.count(),
-            numbers_free=CanaryNumber.objects.filter(status=NumberStatus.AVAILABLE).count(),
-            numbers_assigned=CanaryNumber.objects.filter(status=NumberStatus.ASSIGNED).count(),
-        )
-    return render(request, "console/dashboard.html", context)
+from canary.campaigns.models import Campaign
 
 
 @security_required

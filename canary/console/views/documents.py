@@ -1,4 +1,4 @@
-"""Console pages: upload a dump, follow documents being scanned, list sightings. Security roles only."""
+"""Document pages: upload a dump, follow documents being scanned. Security roles only."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from canary.audit.decorators import security_required
 from canary.audit.services import record_request
-from canary.console.views import security_required
-
-from .forms import UploadForm
-from .models import Document, DocumentStatus, Sighting, Source, SourceKind
-from .services import store_upload
+from canary.sightings.forms import UploadForm
+from canary.sightings.models import Document, DocumentStatus, Source, SourceKind
+from canary.sightings.services import store_upload
 
 PAGE_SIZE = 50
 
@@ -29,7 +28,7 @@ def upload(request):
         else:
             messages.info(request, _("This file was uploaded before; it is not stored twice."))
         return redirect("sightings:documents")
-    return render(request, "sightings/upload.html", {"form": form})
+    return render(request, "console/upload.html", {"form": form})
 
 
 @security_required
@@ -46,15 +45,4 @@ def document_list(request):
         "statuses": DocumentStatus.choices,
         "sources": Source.objects.exclude(kind=SourceKind.UPLOAD),
     }
-    return render(request, "sightings/document_list.html", context)
-
-
-@security_required
-def sighting_list(request):
-    sightings = Sighting.objects.select_related("decoy", "decoy__target", "campaign", "document")
-    document = request.GET.get("document", "")
-    if document.isdigit():
-        sightings = sightings.filter(document_id=int(document))
-    page = Paginator(sightings, PAGE_SIZE).get_page(request.GET.get("page"))
-    record_request(request, "sightings.sightings.view", document=document)
-    return render(request, "sightings/sighting_list.html", {"page": page, "document": document})
+    return render(request, "console/document_list.html", context)

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from . import pages
-
-app_name = "contacts"
-urlpatterns = [
-    path("", pages.contact_list, name="contacts"),
-]
