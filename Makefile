@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/canary
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup system-deps run test lint bench clean vendor
+.PHONY: setup system-deps run test lint bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,13 +54,15 @@ test: setup system-deps lint
 bench: setup system-deps
 	$(BIN)/python bench/run_all.py
 
-# Front-end libraries come from the npm registry at the versions in package-lock.json and are
-# served from our own static files (never a CDN); the copies are committed so a clean clone runs
-# without npm. Re-run after changing package.json.
-vendor:
-	npm ci --ignore-scripts --no-audit --no-fund
-	mkdir -p static/vendor/echarts
-	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE static/vendor/echarts/
+# Apache ECharts for the console's charts, from the npm registry (package-lock.json), copied
+# into the console's static files with its licence; part of `make vendor`.
+.PHONY: vendor-echarts
+vendor: vendor-echarts
+vendor-echarts:
+	npm ci --no-audit --no-fund --ignore-scripts
+	cp node_modules/echarts/dist/echarts.min.js canary/console/static/console/vendor/echarts.min.js
+	cp node_modules/echarts/LICENSE canary/console/static/console/vendor/echarts.LICENSE
+	cp node_modules/echarts/NOTICE canary/console/static/console/vendor/echarts.NOTICE
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

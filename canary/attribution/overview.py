@@ -130,15 +130,19 @@ def _suspects(campaign: Campaign, snapshot: AttributionSnapshot) -> list[Suspect
     ]
 
 
+def _active_suspects() -> list[Suspect]:
+    campaigns = list(Campaign.objects.filter(status=CampaignStatus.ACTIVE))
+    snapshots = latest_snapshots(campaigns)
+    return [s for c in campaigns if c.id in snapshots for s in _suspects(c, snapshots[c.id])]
+
+
 def top_suspects(limit: int = 10) -> list[Suspect]:
     """The most suspected nodes across active campaigns, from each campaign's latest ranking.
 
     Only nodes with at least one surfaced decoy are suspects: a node the evidence does not touch
     is never listed, whatever its prior.
     """
-    campaigns = list(Campaign.objects.filter(status=CampaignStatus.ACTIVE))
-    snapshots = latest_snapshots(campaigns)
-    rows = [s for c in campaigns if c.id in snapshots for s in _suspects(c, snapshots[c.id])]
+    rows = _active_suspects()
     rows.sort(key=lambda s: -s.posterior)
     return rows[:limit]
 
@@ -235,3 +239,11 @@ def node_history(node: Node, limit: int = 50) -> list[dict[str, Any]]:
                 )
                 break
     return rows
+
+
+def current_suspicion() -> dict[str, float]:
+    """Each suspected node's highest posterior in the latest ranking of any active campaign."""
+    found: dict[str, float] = {}
+    for suspect in _active_suspects():
+        found[suspect.node] = max(found.get(suspect.node, 0.0), suspect.posterior)
+    return found

@@ -2,15 +2,36 @@
 
 from django.urls import include, path
 
-from .views import attribution, campaigns, channels, contacts, dashboard, documents, incidents, sightings
+from .views import (
+    attribution,
+    campaigns,
+    channels,
+    contacts,
+    dashboard,
+    documents,
+    incidents,
+    network,
+    sightings,
+)
 
 console = [
     path("", dashboard.dashboard, name="dashboard"),
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    # Before <slug>: "new" is the wizard, never a campaign.
+    path("campaigns/new/", campaigns.campaign_new, name="campaign-new"),
     path("campaigns/<slug:slug>/", campaigns.campaign_detail, name="campaign"),
     path("campaigns/<slug:slug>/decoys/", campaigns.decoy_list, name="decoys"),
     path("campaigns/<slug:slug>/labels.pdf", campaigns.campaign_labels, name="labels"),
     path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
+    path("campaigns/<slug:slug>/orders.json", campaigns.campaign_orders, {"fmt": "json"}, name="orders-json"),
+    path("campaigns/<slug:slug>/live/", campaigns.campaign_live, name="campaign-live"),
+    path("campaigns/<slug:slug>/activate/", campaigns.campaign_activate, name="campaign-activate"),
+    path("campaigns/<slug:slug>/end/", campaigns.campaign_end, name="campaign-end"),
+    path("live/", dashboard.dashboard_latest, name="dashboard-latest"),
+    path("network/", network.network_tree, name="network"),
+    path("network/import/", network.network_import, name="network-import"),
+    path("network/export.csv", network.network_export, name="network-export"),
+    path("network/nodes/<str:code>/", network.node_detail, name="node"),
 ]
 alerts = [
     path("", incidents.incident_list, name="incidents"),
