@@ -195,7 +195,7 @@ def test_an_altered_plan_is_refused(client, analyst, network, numbers):
 def test_wizard_form_errors_are_in_chinese(client, analyst, network, numbers):
     client.force_login(analyst)
     page = client.post("/campaigns/new/", wizard_post(slug="Bad Slug", ends_at="2026-11-01")).content.decode()
-    assert "结束" in page or "之后" in page
+    assert "结束时间必须晚于开始时间" in page and "小写字母" in page
     assert not Campaign.objects.exists()
 
 
