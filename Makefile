@@ -9,7 +9,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/canary
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup system-deps run test lint bench clean
+.PHONY: setup system-deps vendor run test lint bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,13 @@ system-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) \
 	    || echo "warning: could not install$$missing (labels fall back to a built-in font; browser tests skip)"; \
 	fi
+
+# Front-end libraries come from the npm registry (package-lock.json) into our static files; the
+# copies are committed, so running the product needs no npm.
+vendor:
+	npm ci --no-audit --no-fund --ignore-scripts
+	cp node_modules/htmx.org/dist/htmx.min.js canary/console/static/console/vendor/htmx.min.js
+	cp node_modules/htmx.org/LICENSE canary/console/static/console/vendor/htmx.LICENSE
 
 run: setup system-deps
 	$(BIN)/python manage.py migrate --noinput

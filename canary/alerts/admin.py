@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from canary.campaigns.admin import SecurityOnlyAdmin
+from canary.audit.admin_access import ReadOnlyEvidenceAdmin, ReadOnlyEvidenceInline, SecurityOnlyAdmin
 
 from .models import (
     Alert,
@@ -43,17 +43,13 @@ class RuleAdmin(SecurityOnlyAdmin):
     filter_horizontal = ("campaigns", "channels", "escalation_channels")
 
 
-class TimelineInline(admin.TabularInline):
+class TimelineInline(ReadOnlyEvidenceInline):
     model = TimelineEntry
-    extra = 0
-    readonly_fields = ("at", "kind", "actor", "text", "data")
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(ReadOnlyEvidenceInline):
     model = Evidence
-    extra = 0
-    readonly_fields = ("kind", "title", "file", "sha256", "source", "added_at")
-    fields = readonly_fields
+    fields = ("kind", "title", "file", "sha256", "source", "added_at")
 
 
 @admin.register(Incident)
@@ -99,7 +95,7 @@ class AlertAdmin(SecurityOnlyAdmin):
 
 
 @admin.register(CaseFile)
-class CaseFileAdmin(SecurityOnlyAdmin):
+class CaseFileAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("id", "incident", "status", "progress", "sha256", "created_at")
 
 

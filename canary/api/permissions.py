@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from canary.audit.roles import is_security
+from canary.audit.roles import is_security, is_viewer_or_above
 
 
 class IsSecurity(BasePermission):
@@ -10,3 +10,12 @@ class IsSecurity(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_security(request.user)
+
+
+class IsViewer(BasePermission):
+    """The network and rankings, without decoy identities: any console role, viewer included."""
+
+    message = "A console role is required."
+
+    def has_permission(self, request, view) -> bool:
+        return is_viewer_or_above(request.user)

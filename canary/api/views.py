@@ -4,7 +4,6 @@ from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from canary.attribution.models import Signal
@@ -14,7 +13,7 @@ from canary.network.models import Node
 from canary.sightings.models import Document, Sighting
 from canary.sightings.services import store_upload
 
-from .permissions import IsSecurity
+from .permissions import IsSecurity, IsViewer
 from .serializers import (
     CampaignSerializer,
     DecoySerializer,
@@ -45,7 +44,7 @@ class AuditedReads:
 
 
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsViewer]
     serializer_class = NodeSerializer
     queryset = Node.objects.select_related("parent").order_by("code")
     lookup_field = "code"

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from canary.campaigns.admin import SecurityOnlyAdmin
+from canary.audit.admin_access import ReadOnlyEvidenceAdmin, SecurityOnlyAdmin
 
 from .models import AttributionSnapshot, RecomputeState, Signal
 
 
 @admin.register(Signal)
-class SignalAdmin(SecurityOnlyAdmin):
+class SignalAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("first_seen_at", "campaign", "kind", "strength", "occurrences", "summary")
     list_filter = ("kind", "campaign", "full_phone_of_privacy_label")
     search_fields = ("summary", "origin", "dedupe_key", "decoys__waybill_no")
@@ -15,7 +15,7 @@ class SignalAdmin(SecurityOnlyAdmin):
 
 
 @admin.register(AttributionSnapshot)
-class AttributionSnapshotAdmin(SecurityOnlyAdmin):
+class AttributionSnapshotAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("computed_at", "campaign", "top_node", "top_posterior", "noise_only", "signals_count")
     list_filter = ("campaign",)
     date_hierarchy = "computed_at"
@@ -29,9 +29,6 @@ class AttributionSnapshotAdmin(SecurityOnlyAdmin):
         "noise_only",
         "result",
     )
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(RecomputeState)

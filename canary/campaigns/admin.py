@@ -1,44 +1,14 @@
 from django.contrib import admin
 
-from canary.audit.roles import is_security
-from canary.audit.services import record_request
+from canary.audit.admin_access import ReadOnlyEvidenceAdmin, ReadOnlyEvidenceInline, SecurityOnlyAdmin
 
 from .models import Campaign, CampaignTarget, Decoy, Exposure, WaybillCursor
 
-
-class SecurityOnlyAdmin(admin.ModelAdmin):
-    """Decoy data is for security roles only, and every look at it is audited."""
-
-    def has_module_permission(self, request):
-        return is_security(request.user) and super().has_module_permission(request)
-
-    # Every permission, not just viewing: Django lets a change permission open the page too, and
-    # a staff account given model permissions without a security role must still see nothing.
-    def has_view_permission(self, request, obj=None):
-        return is_security(request.user) and super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return is_security(request.user) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return is_security(request.user) and super().has_add_permission(request, *args)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_security(request.user) and super().has_delete_permission(request, obj)
-
-    def changelist_view(self, request, extra_context=None):
-        record_request(request, f"admin.list.{self.model._meta.model_name}", query=request.GET.urlencode())
-        return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        record_request(request, f"admin.view.{self.model._meta.model_name}", object_id=object_id)
-        return super().change_view(request, object_id, form_url, extra_context)
+__all__ = ["SecurityOnlyAdmin"]  # other apps' admins imported it from here
 
 
-class CampaignTargetInline(admin.TabularInline):
+class CampaignTargetInline(ReadOnlyEvidenceInline):
     model = CampaignTarget
-    extra = 0
-    autocomplete_fields = ("node",)
 
 
 @admin.register(Campaign)
@@ -56,17 +26,16 @@ class CampaignAdmin(SecurityOnlyAdmin):
     list_filter = ("status", "carrier", "strategy")
     search_fields = ("slug", "name")
     inlines = [CampaignTargetInline]
-    readonly_fields = ("created_at", "activated_at", "ended_at")
+    # The status changes only through the console's audited campaign actions.
+    readonly_fields = ("status", "created_at", "activated_at", "ended_at")
 
 
-class ExposureInline(admin.TabularInline):
+class ExposureInline(ReadOnlyEvidenceInline):
     model = Exposure
-    extra = 0
-    autocomplete_fields = ("node",)
 
 
 @admin.register(Decoy)
-class DecoyAdmin(SecurityOnlyAdmin):
+class DecoyAdmin(ReadOnlyEvidenceAdmin):
     list_display = (
         "waybill_no",
         "campaign",
@@ -84,7 +53,7 @@ class DecoyAdmin(SecurityOnlyAdmin):
 
 
 @admin.register(Exposure)
-class ExposureAdmin(SecurityOnlyAdmin):
+class ExposureAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("decoy", "node", "channel", "visible_from", "visible_until")
     list_filter = ("channel", "decoy__campaign")
     search_fields = ("decoy__waybill_no", "node__code")

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from .views import (
     attribution,
+    audit,
     campaigns,
     channels,
     contacts,
@@ -11,6 +12,7 @@ from .views import (
     documents,
     incidents,
     network,
+    numbers,
     sightings,
 )
 
@@ -32,6 +34,10 @@ console = [
     path("network/import/", network.network_import, name="network-import"),
     path("network/export.csv", network.network_export, name="network-export"),
     path("network/nodes/<str:code>/", network.node_detail, name="node"),
+    path("numbers/", numbers.number_list, name="numbers"),
+    path("numbers/<int:pk>/release/", numbers.number_release, name="number-release"),
+    path("audit/", audit.audit_log, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]
 alerts = [
     path("", incidents.incident_list, name="incidents"),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from canary.campaigns.admin import SecurityOnlyAdmin
+from canary.audit.admin_access import ReadOnlyEvidenceAdmin, SecurityOnlyAdmin
 
 from .models import CallerInfo, CanaryNumber, Contact, NumberAssignment, SecurityEvent, TrackingLookup
 
@@ -13,23 +13,10 @@ class CanaryNumberAdmin(SecurityOnlyAdmin):
 
 
 @admin.register(NumberAssignment)
-class NumberAssignmentAdmin(SecurityOnlyAdmin):
+class NumberAssignmentAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("number", "campaign", "assigned_at", "released_at")
     list_filter = ("campaign",)
     search_fields = ("number__e164",)
-
-
-class ReadOnlyEvidenceAdmin(SecurityOnlyAdmin):
-    """Evidence is never edited by hand: it would no longer stand in a police report."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Contact)

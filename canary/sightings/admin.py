@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from canary.audit.admin_access import ReadOnlyEvidenceAdmin, ReadOnlyEvidenceInline, SecurityOnlyAdmin
 from canary.audit.roles import is_security_admin
-from canary.campaigns.admin import SecurityOnlyAdmin
 
 from .models import Document, Sighting, Source
 
@@ -28,19 +28,13 @@ class SourceAdmin(SecurityOnlyAdmin):
         return (*self.readonly_fields, *extra)
 
 
-class SightingInline(admin.TabularInline):
+class SightingInline(ReadOnlyEvidenceInline):
     model = Sighting
-    extra = 0
-    can_delete = False
     fields = ("decoy", "candidate_count", "kinds", "strength", "location", "excerpt")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Document)
-class DocumentAdmin(SecurityOnlyAdmin):
+class DocumentAdmin(ReadOnlyEvidenceAdmin):
     list_display = ("name", "source", "size", "status", "fetched_at", "seen_at")
     list_filter = ("status", "source")
     search_fields = ("name", "sha256")
@@ -69,7 +63,7 @@ class DocumentAdmin(SecurityOnlyAdmin):
 
 
 @admin.register(Sighting)
-class SightingAdmin(SecurityOnlyAdmin):
+class SightingAdmin(ReadOnlyEvidenceAdmin):
     list_display = (
         "decoy",
         "candidate_count",

@@ -1,4 +1,8 @@
-"""Incident pages: list, detail with its actions, case files."""
+"""Incident pages: list, detail with its actions, case files.
+
+Viewers see incidents (state, suspected node, posterior) without decoy identities: no evidence,
+no notes, no case files, no actions.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from django.utils.translation import gettext as _
 
 from canary.alerts import incidents
 from canary.alerts.models import CaseFile, CaseFileStatus, Incident, IncidentState
-from canary.audit.decorators import security_required
+from canary.audit.decorators import refuse, security_required
+from canary.audit.roles import SECURITY_ANALYST, VIEWER, is_security
 from canary.audit.services import record_request
 
 
-@security_required
+@security_required(VIEWER)
 def incident_list(request):
     state = request.GET.get("state", "")
     rows = Incident.objects.select_related("campaign", "node", "assignee")
@@ -28,12 +33,21 @@ def incident_list(request):
     )
 
 
-@security_required
+@security_required(VIEWER)
 def incident_detail(request, pk: int):
     incident = get_object_or_404(Incident.objects.select_related("campaign", "node", "assignee"), pk=pk)
+    security = is_security(request.user)
     if request.method == "POST":
+        if not security:
+            raise refuse(request, SECURITY_ANALYST)
         return _incident_action(request, incident)
     record_request(request, "incident.view", incident)
+    if not security:
+        return render(
+            request,
+            "console/incident_detail.html",
+            {"incident": incident, "timeline": incident.timeline.all()},
+        )
     return render(
         request,
         "console/incident_detail.html",
@@ -60,6 +74,11 @@ def _incident_action(request, incident: Incident):
             )
         except incidents.InvalidTransition:
             messages.error(request, _("That state change is not allowed."))
+    elif action == "acknowledge" and incident.state == IncidentState.NEW:
+        incidents.change_state(incident, IncidentState.INVESTIGATING, actor=actor, note=_("Acknowledged"))
+        incidents.assign(incident, request.user, actor=actor)
+    elif action == "close":
+        _close(incident, request.POST.get("verdict", ""), actor=actor, note=request.POST.get("note", ""))
     elif action == "note" and request.POST.get("note", "").strip():
         incidents.add_note(incident, request.POST["note"].strip(), actor=actor)
     elif action == "assign_me":
@@ -71,6 +90,16 @@ def _incident_action(request, incident: Incident):
         record_request(request, "incident.case_file", incident, case_file=case.pk)
         transaction.on_commit(lambda: build_case_file.delay(case.pk))
     return redirect("alerts:incident", pk=incident.pk)
+
+
+def _close(incident: Incident, verdict: str, *, actor: str, note: str) -> None:
+    """One click to closed, through the verdict the state machine requires on the way."""
+    if verdict not in (IncidentState.CONFIRMED, IncidentState.FALSE_POSITIVE):
+        return
+    if incident.state in (IncidentState.NEW, IncidentState.INVESTIGATING):
+        incidents.change_state(incident, verdict, actor=actor, note=note)
+    if incident.state in (IncidentState.CONFIRMED, IncidentState.FALSE_POSITIVE):
+        incidents.change_state(incident, IncidentState.CLOSED, actor=actor, note=note)
 
 
 @security_required
