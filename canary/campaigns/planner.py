@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +22,7 @@ from canary.network.models import Node, NodeKind
 from canary.phones import pool
 
 from . import routing, serials
+from .history import record_transition
 from .identities import IdentityFactory, IdentitySpaceExhausted
 from .masking import mask_phone
 from .models import (
@@ -195,6 +197,7 @@ def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummar
             created_by=actor or "",
         )
         summary = issue_decoys(campaign, targets, spec)
+        record_transition(campaign, "", CampaignStatus.DRAFT, actor, f"{summary.decoys} decoys issued")
         record("campaign.create", actor=actor, obj=campaign, decoys=summary.decoys, targets=summary.targets)
     return summary
 
@@ -227,8 +230,15 @@ def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
     return numbers, weight, words
 
 
-def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) -> IssueSummary:
-    """Make every decoy of the campaign: number, recipient, address, item, route, exposures."""
+def issue_decoys(
+    campaign: Campaign,
+    targets: list[Node],
+    spec: CampaignSpec,
+    progress: Callable[[int], None] | None = None,
+) -> IssueSummary:
+    """Make every decoy of the campaign: number, recipient, address, item, route, exposures.
+
+    ``progress`` is told how many decoys are written after each batch."""
     rng = random.Random(spec.seed)
     carrier = spec.carrier
     numbers, weight, words = _codebook(campaign, targets, spec)
@@ -323,6 +333,8 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
         ]
         _insert_exposures(rows)
         exposures += len(rows)
+        if progress is not None:
+            progress(start + len(batch))
     return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight)
 
 
@@ -357,6 +369,7 @@ def activate(campaign: Campaign, actor: str | None = None) -> Campaign:
     campaign.refresh_from_db()
     if not won:
         raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only a draft can be activated"])
+    record_transition(campaign, CampaignStatus.DRAFT, CampaignStatus.ACTIVE, actor)
     _store_plan_report(campaign)
     record("campaign.activate", actor=actor, obj=campaign)
     return campaign
@@ -386,6 +399,7 @@ def end(campaign: Campaign, actor: str | None = None) -> Campaign:
         if not won:
             raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only an active one can end"])
         pool.release_numbers(campaign)
+        record_transition(campaign, CampaignStatus.ACTIVE, CampaignStatus.ENDED, actor)
         record("campaign.end", actor=actor, obj=campaign)
     return campaign
 
@@ -398,5 +412,6 @@ def archive(campaign: Campaign, actor: str | None = None) -> Campaign:
     campaign.refresh_from_db()
     if not won:
         raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only an ended one can be archived"])
+    record_transition(campaign, CampaignStatus.ENDED, CampaignStatus.ARCHIVED, actor)
     record("campaign.archive", actor=actor, obj=campaign)
     return campaign
