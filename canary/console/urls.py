@@ -27,6 +27,7 @@ console = [
     path("campaigns/<slug:slug>/orders.csv", campaigns.campaign_orders, name="orders"),
     path("campaigns/<slug:slug>/orders.json", campaigns.campaign_orders, {"fmt": "json"}, name="orders-json"),
     path("campaigns/<slug:slug>/live/", campaigns.campaign_live, name="campaign-live"),
+    path("campaigns/<slug:slug>/progress/", campaigns.campaign_progress, name="campaign-progress"),
     path("campaigns/<slug:slug>/activate/", campaigns.campaign_activate, name="campaign-activate"),
     path("campaigns/<slug:slug>/end/", campaigns.campaign_end, name="campaign-end"),
     path("live/", dashboard.dashboard_latest, name="dashboard-latest"),

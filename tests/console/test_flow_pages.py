@@ -176,13 +176,37 @@ def test_look_alikes_are_shown_with_a_fix_that_the_next_preview_applies(client, 
     assert fixed.context["preview"].report["confusable"] == []
 
 
-def test_issuing_the_previewed_plan_creates_a_draft_with_its_decoys(client, analyst, network, numbers):
+def issue(client, captured, **overrides):
+    token = client.post("/campaigns/new/", wizard_post(**overrides)).context["token"]
+    with captured(execute=True):  # the issuing task is published after commit
+        return client.post("/campaigns/new/", {"action": "issue", "token": token})
+
+
+def test_issuing_the_previewed_plan_in_the_background_makes_a_draft_with_its_decoys(
+    client, analyst, network, numbers, django_capture_on_commit_callbacks
+):
     client.force_login(analyst)
-    token = client.post("/campaigns/new/", wizard_post()).context["token"]
-    response = client.post("/campaigns/new/", {"action": "issue", "token": token})
+    response = issue(client, django_capture_on_commit_callbacks)
     campaign = Campaign.objects.get(slug="east-depots")
     assert response.status_code == 302 and response["Location"] == "/campaigns/east-depots/"
     assert campaign.status == CampaignStatus.DRAFT and campaign.decoys.count() == 2 * 8
+    assert campaign.decoys_issued == campaign.decoys_expected == 16
+    history = [(h.from_status, h.to_status) for h in campaign.status_changes.all()]
+    assert history == [("", "issuing"), ("issuing", "draft")]
+    page = client.get("/campaigns/east-depots/").content.decode()
+    assert 'id="status-history"' in page and 'id="activate"' in page
+
+
+def test_the_progress_of_an_issuing_campaign_is_polled_until_it_is_done(client, analyst, network, numbers):
+    client.force_login(analyst)
+    token = client.post("/campaigns/new/", wizard_post()).context["token"]
+    client.post("/campaigns/new/", {"action": "issue", "token": token})  # the task is not run
+    page = client.get("/campaigns/east-depots/").content.decode()
+    assert 'id="issue-progress"' in page and "/campaigns/east-depots/progress/" in page
+    progress = client.get("/campaigns/east-depots/progress/")
+    assert 'max="16"' in progress.content.decode() and "HX-Refresh" not in progress
+    Campaign.objects.filter(slug="east-depots").update(status=CampaignStatus.DRAFT)
+    assert client.get("/campaigns/east-depots/progress/")["HX-Refresh"] == "true"
 
 
 def test_an_altered_plan_is_refused(client, analyst, network, numbers):
@@ -232,14 +256,17 @@ def test_activating_a_campaign_without_decoys_is_refused_with_the_reason_and_aud
     assert AuditEvent.objects.filter(action="campaign.activate_refused", user=analyst).exists()
 
 
-def test_activate_then_end_from_the_campaign_page(client, analyst, network, numbers):
+def test_activate_then_end_from_the_campaign_page(
+    client, analyst, network, numbers, django_capture_on_commit_callbacks
+):
     client.force_login(analyst)
-    token = client.post("/campaigns/new/", wizard_post()).context["token"]
-    client.post("/campaigns/new/", {"action": "issue", "token": token})
+    issue(client, django_capture_on_commit_callbacks)
     client.post("/campaigns/east-depots/activate/")
     assert Campaign.objects.get(slug="east-depots").status == CampaignStatus.ACTIVE
     client.post("/campaigns/east-depots/end/")
-    assert Campaign.objects.get(slug="east-depots").status == CampaignStatus.ENDED
+    campaign = Campaign.objects.get(slug="east-depots")
+    assert campaign.status == CampaignStatus.ENDED
+    assert [h.to_status for h in campaign.status_changes.all()][-2:] == ["active", "ended"]
 
 
 def test_labels_for_one_node_and_orders_as_json(client, analyst, campaign):

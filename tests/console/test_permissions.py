@@ -33,6 +33,7 @@ CONSOLE = {
     "console:orders-json": (SECURITY_ANALYST, "get", ("slug",)),
     "console:campaign-new": (SECURITY_ANALYST, "get", ()),
     "console:campaign-live": (SECURITY_ANALYST, "get", ("slug",)),
+    "console:campaign-progress": (SECURITY_ANALYST, "get", ("slug",)),
     "console:campaign-activate": (SECURITY_ANALYST, "post", ("slug",)),
     "console:campaign-end": (SECURITY_ANALYST, "post", ("slug",)),
     "console:dashboard-latest": (VIEWER, "get", ()),

@@ -20,6 +20,7 @@ from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns import planner
 from canary.campaigns.exports import write_labels, write_orders
+from canary.campaigns.issuing import start_issuing
 from canary.campaigns.models import Campaign, CampaignStatus, Exposure
 from canary.campaigns.planner import SpecError
 from canary.campaigns.readiness import activation_problems
@@ -84,15 +85,26 @@ def campaign_new(request):
 
 
 def _issue(request):
+    """Step 3: the previewed spec is issued by a worker (all decoys or none); the campaign page
+    shows the progress."""
     try:
         spec = spec_from(unsign_spec(request.POST.get("token", "")))
-        summary = planner.create_campaign(spec, actor=request.user.get_username())
+        started = start_issuing(spec, actor=request.user.get_username(), background=True)
     except SpecError as exc:
         for problem in exc.problems:
             messages.error(request, problem)
         return redirect("console:campaign-new")
-    messages.success(request, str(summary))
-    return redirect("console:campaign", slug=summary.campaign.slug)
+    return redirect("console:campaign", slug=started.campaign.slug)
+
+
+@security_required
+def campaign_progress(request, slug):
+    """How far issuing got (htmx polls it); once issuing is over the page reloads itself."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    response = render(request, "console/_campaign_progress.html", {"campaign": campaign})
+    if campaign.status != CampaignStatus.ISSUING:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 # --------------------------------------------------------------------------- the campaign page
@@ -127,6 +139,7 @@ def campaign_detail(request, slug):
             "decoy_count": campaign.decoys.filter(is_control=False).count(),
             "exposure_count": Exposure.objects.filter(decoy__campaign=campaign).count(),
             "problems": activation_problems(campaign) if campaign.status == CampaignStatus.DRAFT else [],
+            "history": campaign.status_changes.all(),
         },
     )
 
