@@ -123,6 +123,7 @@ def _live_context(campaign: Campaign) -> dict:
         "reading": reading(snapshot, nodes),
         "suspicion_chart": chart,
         "signals": Signal.objects.filter(campaign=campaign).order_by("-first_seen_at")[:TIMELINE],
+        "incidents": campaign.incidents.select_related("node").order_by("-last_activity_at")[:10],
     }
 
 
@@ -232,7 +233,7 @@ def campaign_labels(request, slug):
     record_request(request, "labels.export", campaign, privacy=privacy, pages=pages, node=node or "")
     buffer.seek(0)
     # A neutral file name: the download may end up on a depot printer's queue.
-    return FileResponse(buffer, content_type="application/pdf", filename="waybills.pdf")
+    return FileResponse(buffer, content_type="application/pdf", as_attachment=True, filename="waybills.pdf")
 
 
 @security_required
