@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from canary.campaigns import routing
 from canary.campaigns.planner import CampaignSpec, load_network, max_codeword_weight, resolve_targets
 from canary.phones.models import CanaryNumber
@@ -39,8 +41,16 @@ class PlanPreview:
         problems = []
         if self.numbers_free < self.numbers_used or self.numbers_used < self.numbers_needed:
             problems.append(
-                f"the {len(self.targets)} target nodes need at least {self.numbers_needed} canary numbers; "
-                f"{self.numbers_used} would be used and {self.numbers_free} are free"
+                _(
+                    "The %(targets)d target nodes need at least %(needed)d canary numbers; "
+                    "%(used)d would be used and %(free)d are free."
+                )
+                % {
+                    "targets": len(self.targets),
+                    "needed": self.numbers_needed,
+                    "used": self.numbers_used,
+                    "free": self.numbers_free,
+                }
             )
         return problems
 
@@ -63,7 +73,7 @@ def preview_plan(spec: CampaignSpec) -> PlanPreview:
     exposures: list[tuple[str, int, Any, str]] = []
     for node in targets:
         node_rows[node.id] = (node.code, node.kind)
-        for _ in range(spec.decoys_per_node):
+        for _k in range(spec.decoys_per_node):
             decoy_id = len(decoys)
             decoys.append((decoy_id, False, False))
             shipped_at = routing.ship_time(spec.starts_at, spec.ends_at, rng)
@@ -72,7 +82,7 @@ def preview_plan(spec: CampaignSpec) -> PlanPreview:
                 info = net.nodes[hop.node_id]
                 node_rows.setdefault(info.id, (info.code, info.kind))
                 exposures.append((info.code, decoy_id, hop.visible_from, hop.channel))
-    for _ in range(spec.controls):
+    for _k in range(spec.controls):
         decoys.append((len(decoys), True, False))
     ledger = Ledger.from_records(sorted(node_rows.values()), decoys, exposures)
 

@@ -7,7 +7,6 @@ exactly what was previewed.
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -145,7 +144,3 @@ def spec_from(data: dict[str, Any]) -> CampaignSpec:
     if not data.get("nodes"):
         raise SpecError(["no node matches the chosen kinds and region"])
     return CampaignSpec.from_dict({k: v for k, v in data.items() if v is not None})
-
-
-def spec_json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=1)

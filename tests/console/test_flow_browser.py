@@ -17,7 +17,7 @@ from canary.alerts.models import Channel, ChannelKind, Incident, Rule, Severity,
 from canary.audit.models import AuditEvent
 from canary.audit.roles import VIEWER
 from canary.campaigns.models import Campaign, CampaignStatus
-from tests.alerts.fakes import HttpReceiver
+from tests.alerts.conftest import receiver  # noqa: F401 - the local webhook receiver fixture
 from tests.conftest import DEMO, security_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,14 +30,7 @@ WAIT = 30_000  # ms: the campaign page polls every 5 s
 
 
 @pytest.fixture
-def receiver():
-    server = HttpReceiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def alerting(settings, receiver):
+def alerting(settings, receiver):  # noqa: F811 - the imported fixture
     """A webhook channel pointed at the local receiver, and a rule sending it every event."""
     settings.ALLOW_LOOPBACK_TARGETS = True
     settings.ALERTS_RETRY_JITTER = False
