@@ -47,7 +47,7 @@ def preview_network_bytes(data: bytes) -> ImportPreview:
     try:
         rows, preview.encoding = read_network_bytes(data)
     except NetworkImportError as exc:
-        preview.errors = exc.errors
+        preview.errors = exc.translated()
         return preview
     stored = {
         code: dict(zip(FIELDS, values, strict=True))

@@ -138,7 +138,7 @@ def test_network_import_shows_row_errors_by_line_and_changes_nothing(client, ana
     page = client.post(
         "/network/import/", {"file": SimpleUploadedFile("n.csv", bad.encode())}
     ).content.decode()
-    assert "line 4: D9: name is empty" in page and "confirm" not in page.lower().split("import-errors")[1]
+    assert "第 4 行：D9：名称为空" in page and 'name="confirm"' not in page
     assert not Node.objects.filter(code="D9").exists()
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from canary.network.models import Node
 from canary.network.preview import digest_of, preview_network_bytes
@@ -42,7 +43,8 @@ def test_moving_a_node_to_another_parent_is_a_change():
 
 def test_row_errors_carry_their_line_numbers():
     bad = TREE + "D2,,depot,H9,上海市,上海市\nD3,某网点,shop,H1,,\n"
-    preview = preview_network_bytes(bad.encode())
+    with translation.override("en"):
+        preview = preview_network_bytes(bad.encode())
     assert not preview.ok and preview.new == []
     assert preview.errors[:2] == [
         "line 5: D2: name is empty",
@@ -51,8 +53,14 @@ def test_row_errors_carry_their_line_numbers():
     assert preview.errors[2].startswith("line 6: D3: unknown kind 'shop'")
 
 
+def test_row_errors_are_in_the_console_language():
+    preview = preview_network_bytes((TREE + "D2,,depot,H1,上海市,上海市\n").encode())
+    assert preview.errors == ["第 5 行：D2：名称为空"]
+
+
 def test_a_file_without_the_required_header_is_one_error():
-    preview = preview_network_bytes("名称,类型\n总部,hq\n".encode())
+    with translation.override("en"):
+        preview = preview_network_bytes("名称,类型\n总部,hq\n".encode())
     assert preview.errors == [
         "line 1: header lacks column(s) code, name, kind; expected code,name,kind,parent_code,province,city"
     ]

@@ -157,7 +157,7 @@ def _confirm_import(request):
         result = import_network_bytes(data)
     except NetworkImportError as exc:
         # The tree changed between preview and confirmation (someone else imported).
-        for error in exc.errors[:20]:
+        for error in exc.translated()[:20]:
             messages.error(request, error)
         return redirect("console:network-import")
     finally:
