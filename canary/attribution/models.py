@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -43,7 +44,9 @@ class Signal(models.Model):
         verbose_name_plural = _("signals")
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.first_seen_at:%Y-%m-%d %H:%M} ({self.strength:.2f})"
+        # In the team's zone: this text becomes evidence titles people read.
+        seen = timezone.localtime(self.first_seen_at)
+        return f"{self.get_kind_display()} {seen:%Y-%m-%d %H:%M} ({self.strength:.2f})"
 
     @property
     def is_strong(self) -> bool:

@@ -14,6 +14,7 @@ from .views import (
     network,
     numbers,
     sightings,
+    sources,
 )
 
 console = [
@@ -37,6 +38,12 @@ console = [
     path("network/nodes/<str:code>/", network.node_detail, name="node"),
     path("numbers/", numbers.number_list, name="numbers"),
     path("numbers/<int:pk>/release/", numbers.number_release, name="number-release"),
+    path("sources/", sources.source_list, name="sources"),
+    path("sources/add/", sources.source_edit, name="source-add"),
+    path("sources/<int:pk>/", sources.source_edit, name="source"),
+    path("sources/<int:pk>/toggle/", sources.source_toggle, name="source-toggle"),
+    path("sources/<int:pk>/fetch/", sources.source_fetch_now, name="source-fetch"),
+    path("sources/<int:pk>/test/", sources.source_test, name="source-test"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]
@@ -46,6 +53,11 @@ alerts = [
     path("casefiles/<int:pk>/", incidents.case_file_progress, name="casefile"),
     path("casefiles/<int:pk>/download/", incidents.case_file_download, name="casefile-download"),
     path("channels/", channels.channel_list, name="channels"),
+    path("channels/add/", channels.channel_edit, name="channel-add"),
+    path("channels/<int:pk>/", channels.channel_edit, name="channel"),
+    path("rules/add/", channels.rule_edit, name="rule-add"),
+    path("rules/<int:pk>/", channels.rule_edit, name="rule"),
+    path("rules/<int:pk>/toggle/", channels.rule_toggle, name="rule-toggle"),
     path("channels/<int:pk>/test/", channels.channel_test, name="channel-test"),
     path("channels/<int:pk>/enable/", channels.channel_enable, name="channel-enable"),
 ]
@@ -55,6 +67,7 @@ contact_pages = [
 sighting_pages = [
     path("", sightings.sighting_list, name="sightings"),
     path("documents/", documents.document_list, name="documents"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     path("upload/", documents.upload, name="upload"),
 ]
 attribution_pages = [

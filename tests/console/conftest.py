@@ -51,3 +51,12 @@ def login(live_server, page):
         return page
 
     return do
+
+
+@pytest.fixture
+def analyst(client):
+    """The test client logged in as a security analyst."""
+    from tests.conftest import security_user
+
+    client.force_login(security_user("analyst"))
+    return client

@@ -8,15 +8,9 @@ from django.urls import reverse
 from canary.audit.models import AuditEvent
 from canary.phones.models import CanaryNumber, NumberStatus
 from canary.phones.pool import add_numbers
-from tests.conftest import TEST_NUMBERS, security_user
+from tests.conftest import TEST_NUMBERS
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def analyst(client):
-    client.force_login(security_user("analyst"))
-    return client
 
 
 def test_the_pool_shows_assignments_and_why_a_printed_number_stays(analyst, campaign):

@@ -43,6 +43,12 @@ CONSOLE = {
     "console:network-export": (SECURITY_ANALYST, "get", ()),
     "console:numbers": (SECURITY_ANALYST, "get", ()),
     "console:number-release": (SECURITY_ANALYST, "post", ("number",)),
+    "console:sources": (SECURITY_ANALYST, "get", ()),
+    "console:source-add": (SECURITY_ANALYST, "get", ()),
+    "console:source": (SECURITY_ANALYST, "get", ("source",)),
+    "console:source-toggle": (SECURITY_ANALYST, "post", ("source",)),
+    "console:source-fetch": (SECURITY_ANALYST, "post", ("source",)),
+    "console:source-test": (SECURITY_ANALYST, "post", ("source",)),
     "console:audit": (SECURITY_ADMIN, "get", ()),
     "console:audit-export": (SECURITY_ADMIN, "get", ()),
     "alerts:incidents": (VIEWER, "get", ()),
@@ -50,11 +56,17 @@ CONSOLE = {
     "alerts:casefile": (SECURITY_ANALYST, "get", ("casefile",)),
     "alerts:casefile-download": (SECURITY_ANALYST, "get", ("casefile",)),
     "alerts:channels": (SECURITY_ANALYST, "get", ()),
+    "alerts:channel-add": (SECURITY_ANALYST, "get", ()),
+    "alerts:channel": (SECURITY_ANALYST, "get", ("channel",)),
+    "alerts:rule-add": (SECURITY_ANALYST, "get", ()),
+    "alerts:rule": (SECURITY_ANALYST, "get", ("rule",)),
+    "alerts:rule-toggle": (SECURITY_ANALYST, "post", ("rule",)),
     "alerts:channel-test": (SECURITY_ANALYST, "post", ("channel",)),
     "alerts:channel-enable": (SECURITY_ANALYST, "post", ("channel",)),
     "contacts:contacts": (SECURITY_ANALYST, "get", ()),
     "sightings:sightings": (SECURITY_ANALYST, "get", ()),
     "sightings:documents": (SECURITY_ANALYST, "get", ()),
+    "sightings:document-download": (SECURITY_ANALYST, "get", ("missing",)),
     "sightings:upload": (SECURITY_ANALYST, "get", ()),
     "attribution:campaign": (VIEWER, "get", ("slug",)),
     "attribution:recompute": (SECURITY_ANALYST, "post", ("slug",)),
@@ -106,7 +118,8 @@ def test_every_console_and_api_url_has_a_row():
 
 @pytest.fixture
 def objects(campaign, network):
-    from canary.alerts.models import CaseFile, Channel, Incident, Team
+    from canary.alerts.models import CaseFile, Channel, Incident, Rule, Team
+    from canary.sightings.models import Source
 
     incident = Incident.objects.create(campaign=campaign, title="泄露调查", last_activity_at=timezone.now())
     team = Team.objects.create(name="安全组")
@@ -120,6 +133,8 @@ def objects(campaign, network):
         "node": next(iter(network)),
         "decoy": campaign.decoys.first().pk,
         "number": campaign.decoys.first().number_id,
+        "rule": Rule.objects.create(name="全部").pk,
+        "source": Source.objects.create(name="论坛", kind="http_page", url="https://example.com/").pk,
         "missing": 0,  # refused before the lookup; a 404 for those allowed
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
+from canary.alerts.models import OPEN_STATES, Incident
 from canary.attribution.models import SignalKind
 from canary.attribution.overview import campaign_health, signals_per_day, top_suspects
 from canary.audit.decorators import security_required
@@ -42,6 +43,7 @@ def dashboard(request):
         "signals_chart": chart,
         "signals_total": sum(sum(s["counts"]) for s in chart["series"]),
         "suspects": top_suspects(),
+        "open_incidents": Incident.objects.filter(state__in=OPEN_STATES).count(),
         "watchers": watcher_health(),
         **_latest(),
     }

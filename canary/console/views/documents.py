@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.sightings.forms import UploadForm
-from canary.sightings.models import Document, DocumentStatus, Source, SourceKind
+from canary.sightings.models import Document, DocumentStatus
 from canary.sightings.services import store_upload
 
 PAGE_SIZE = 50
@@ -27,6 +31,9 @@ def upload(request):
             messages.success(request, _("Stored “%(name)s”; it is being scanned.") % {"name": document.name})
         else:
             messages.info(request, _("This file was uploaded before; it is not stored twice."))
+        if request.headers.get("HX-Request"):
+            # The upload went through htmx (with a progress bar): send the browser on.
+            return HttpResponse(headers={"HX-Redirect": reverse("sightings:documents")})
         return redirect("sightings:documents")
     return render(request, "console/upload.html", {"form": form})
 
@@ -38,11 +45,20 @@ def document_list(request):
     if status:
         documents = documents.filter(status=status)
     page = Paginator(documents, PAGE_SIZE).get_page(request.GET.get("page"))
+    in_progress = any(d.status in (DocumentStatus.PENDING, DocumentStatus.SCANNING) for d in page)
+    context = {"page": page, "status": status, "statuses": DocumentStatus.choices, "in_progress": in_progress}
+    if request.GET.get("rows"):
+        # htmx polls the rows while documents are scanned; one audit entry per page view is enough.
+        return render(request, "console/_document_rows.html", context)
     record_request(request, "sightings.documents.view", status=status)
-    context = {
-        "page": page,
-        "status": status,
-        "statuses": DocumentStatus.choices,
-        "sources": Source.objects.exclude(kind=SourceKind.UPLOAD),
-    }
     return render(request, "console/document_list.html", context)
+
+
+@security_required
+def document_download(request, pk: int):
+    """The original file, byte for byte, with its hash in the audit log."""
+    document = get_object_or_404(Document, pk=pk)
+    record_request(request, "sightings.document.download", document, sha256=document.sha256)
+    return FileResponse(
+        document.file.open("rb"), as_attachment=True, filename=Path(document.name).name or "document"
+    )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from canary.alerts import incidents
+from canary.alerts.case_documents import attach_original_documents
 from canary.alerts.models import CaseFile, CaseFileStatus, Incident, IncidentState
 from canary.audit.decorators import refuse, security_required
 from canary.audit.roles import SECURITY_ANALYST, VIEWER, is_security
@@ -86,6 +87,7 @@ def _incident_action(request, incident: Incident):
     elif action == "case_file":
         from tasks.alerts import build_case_file
 
+        attach_original_documents(incident, actor=actor)
         case = CaseFile.objects.create(incident=incident, requested_by=actor)
         record_request(request, "incident.case_file", incident, case_file=case.pk)
         transaction.on_commit(lambda: build_case_file.delay(case.pk))

@@ -22,3 +22,12 @@ document.addEventListener("DOMContentLoaded", function () {
     if (/queued|running|排队|生成/.test(status.textContent) && status.textContent.indexOf("100%") < 0) { poll(); }
   });
 });
+
+// Upload progress: htmx reports the request's upload progress; show it on the form's bar.
+document.addEventListener("htmx:xhr:progress", function (event) {
+  var bar = document.getElementById("upload-progress");
+  if (bar && event.detail.lengthComputable) {
+    bar.hidden = false;
+    bar.value = Math.round((100 * event.detail.loaded) / event.detail.total);
+  }
+});
