@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from canary.alerts.models import Channel, ChannelKind, Incident, Rule, Severity, Team
+from canary.alerts.models import Channel, Incident, Rule, Team
 from canary.audit.models import AuditEvent
 from canary.audit.roles import VIEWER
 from canary.campaigns.models import Campaign, CampaignStatus
@@ -31,20 +31,30 @@ WAIT = 30_000  # ms: the campaign page polls every 5 s
 
 @pytest.fixture
 def alerting(settings, receiver):  # noqa: F811 - the imported fixture
-    """A webhook channel pointed at the local receiver, and a rule sending it every event."""
+    """Loopback targets allowed (the receiver is local) and a team to own the channel."""
     settings.ALLOW_LOOPBACK_TARGETS = True
     settings.ALERTS_RETRY_JITTER = False
-    team = Team.objects.create(name="安全组")
-    channel = Channel.objects.create(
-        team=team,
-        kind=ChannelKind.WEBHOOK,
-        target=f"{receiver.url}/hook",
-        name="值班",
-        secret="webhook-signing-secret",
-    )
-    rule = Rule.objects.create(name="全部事件", min_severity=Severity.INFO)
-    rule.channels.set([channel])
+    Team.objects.create(name="安全组")
     return receiver
+
+
+def add_webhook_channel(page, base: str, url: str) -> None:
+    """A webhook channel and a rule sending it every event, through the console's forms."""
+    page.goto(f"{base}/alerts/channels/add/")
+    page.select_option("#id_team", label="安全组")
+    page.fill("#id_name", "值班")
+    page.select_option("#id_kind", "webhook")
+    page.fill("#id_target", url)
+    page.fill("#id_secret", "webhook-signing-secret")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    channel = Channel.objects.get(name="值班")
+    page.goto(f"{base}/alerts/rules/add/")
+    page.fill("#id_name", "全部事件")
+    page.select_option("#id_channels", str(channel.pk))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert Rule.objects.filter(name="全部事件", channels=channel).exists()
 
 
 def shot(page, name: str) -> None:
@@ -125,6 +135,8 @@ def test_the_whole_loop_in_the_console(live_server, page, browser, numbers, aler
         page.click("#activate")
     campaign.refresh_from_db()
     assert campaign.status == CampaignStatus.ACTIVE
+
+    add_webhook_channel(page, base, f"{alerting.url}/hook")
 
     # A bought dump with the depot's decoys: the open campaign page fills in by itself.
     watching = browser.new_context(locale="zh-CN", storage_state=page.context.storage_state()).new_page()
