@@ -61,5 +61,15 @@ test: setup system-deps lint
 bench: setup system-deps
 	$(BIN)/python bench/run_all.py
 
+# Apache ECharts for the console's charts, from the npm registry (package-lock.json), copied
+# into the console's static files with its licence; part of `make vendor`.
+.PHONY: vendor-echarts
+vendor: vendor-echarts
+vendor-echarts:
+	npm ci --no-audit --no-fund --ignore-scripts
+	cp node_modules/echarts/dist/echarts.min.js canary/console/static/console/vendor/echarts.min.js
+	cp node_modules/echarts/LICENSE canary/console/static/console/vendor/echarts.LICENSE
+	cp node_modules/echarts/NOTICE canary/console/static/console/vendor/echarts.NOTICE
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -267,6 +267,10 @@ WAYBILL_RESERVED_BLOCKS = env.json("WAYBILL_RESERVED_BLOCKS", default={})
 # A number released from a campaign rests this many days before it may be assigned again.
 NUMBER_QUARANTINE_DAYS = env.int("NUMBER_QUARANTINE_DAYS", default=90)
 LABEL_FONT_PATH = env.str("LABEL_FONT_PATH", default="")
+# Campaigns of more decoys than this are issued by a worker (the API answers 202), not in the request.
+CAMPAIGN_ISSUE_IN_REQUEST_MAX = env.int("CAMPAIGN_ISSUE_IN_REQUEST_MAX", default=2000)
+# A campaign still issuing this long after it was queued is queued again by the sweeper.
+CAMPAIGN_ISSUE_REQUEUE_AFTER = env.int("CAMPAIGN_ISSUE_REQUEUE_AFTER", default=900)
 
 # Alerts: outbound targets pass an SSRF guard; loopback/private targets only where allowed.
 ALLOW_LOOPBACK_TARGETS = env.bool("ALLOW_LOOPBACK_TARGETS", default=False)

@@ -360,12 +360,16 @@ def sweep(now: datetime | None = None) -> int:
 
 def seeding_plan_report(campaign: Campaign) -> dict[str, Any]:
     """Can this campaign's plan tell its target nodes apart? JSON for ``campaign.plan_report``."""
-    ledger = build_ledger(campaign)
     targets = list(
         CampaignTarget.objects.filter(campaign=campaign)
         .order_by("node__code")
         .values_list("node__code", flat=True)
     )
+    return plan_report(build_ledger(campaign), targets)
+
+
+def plan_report(ledger: Ledger, targets: list[str]) -> dict[str, Any]:
+    """The plan-quality report of ``targets`` on ``ledger`` as JSON, with the assumptions it made."""
     leak_rate = float(getattr(settings, "ATTRIBUTION_PLAN_LEAK_RATE", 0.5))
     false_rate = float(getattr(settings, "ATTRIBUTION_PLAN_FALSE_RATE", 0.01))
     quality = plan_quality(

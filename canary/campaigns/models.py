@@ -29,6 +29,8 @@ class LabelTemplate(models.TextChoices):
 
 
 class CampaignStatus(models.TextChoices):
+    ISSUING = "issuing", _("Issuing decoys")
+    FAILED = "failed", _("Issuing failed")
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
     ENDED = "ended", _("Ended")
@@ -67,6 +69,13 @@ class Campaign(models.Model):
     activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     plan_report = models.JSONField(_("seeding-plan report"), default=dict, blank=True)
+    # Background issuing (canary.campaigns.issuing): the spec to issue from, how many decoys it
+    # makes, how far it got, when it was last queued, and why it failed.
+    issue_spec = models.JSONField(_("issuing spec"), default=dict, blank=True, editable=False)
+    decoys_expected = models.PositiveIntegerField(_("decoys expected"), default=0)
+    decoys_issued = models.PositiveIntegerField(_("decoys issued so far"), default=0)
+    issue_queued_at = models.DateTimeField(_("issuing queued"), null=True, blank=True)
+    issue_error = models.TextField(_("issuing error"), blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -221,3 +230,22 @@ class Exposure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.decoy_id}@{self.node_id} {self.channel}"
+
+
+class CampaignStatusChange(models.Model):
+    """One step of a campaign's life (issuing → draft → active → ended …): who, when, why."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=16, choices=CampaignStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, choices=CampaignStatus.choices)
+    actor = models.CharField(_("by"), max_length=150, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("campaign status change")
+        verbose_name_plural = _("campaign status changes")
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}: {self.from_status or '-'} → {self.to_status}"

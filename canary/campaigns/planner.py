@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from canary.network.models import Node, NodeKind
 from canary.phones import pool
 
 from . import numbering, routing, serials
+from .history import record_transition
 from .identities import IdentityFactory, IdentitySpaceExhausted
 from .masking import mask_phone
 from .models import (
@@ -198,8 +200,17 @@ def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummar
             created_by=actor or "",
         )
         summary = issue_decoys(campaign, targets, spec)
+        record_transition(campaign, "", CampaignStatus.DRAFT, actor, f"{summary.decoys} decoys issued")
         record("campaign.create", actor=actor, obj=campaign, decoys=summary.decoys, targets=summary.targets)
     return summary
+
+
+def load_network() -> routing.Network:
+    """The whole node tree in memory, for planning routes."""
+    return routing.Network(
+        routing.NodeInfo(*row)
+        for row in Node.objects.values_list("id", "code", "kind", "parent_id", "province", "city")
+    )
 
 
 def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
@@ -218,15 +229,19 @@ def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
     return numbers, weight, words, plan
 
 
-def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) -> IssueSummary:
-    """Make every decoy of the campaign: number, recipient, address, item, route, exposures."""
+def issue_decoys(
+    campaign: Campaign,
+    targets: list[Node],
+    spec: CampaignSpec,
+    progress: Callable[[int], None] | None = None,
+) -> IssueSummary:
+    """Make every decoy of the campaign: number, recipient, address, item, route, exposures.
+
+    ``progress`` is told how many decoys are written after each batch."""
     rng = random.Random(spec.seed)
     carrier = spec.carrier
     numbers, weight, words, number_plan = _codebook(campaign, targets, spec)
-    net = routing.Network(
-        routing.NodeInfo(*row)
-        for row in Node.objects.values_list("id", "code", "kind", "parent_id", "province", "city")
-    )
+    net = load_network()
     factory = IdentityFactory(
         seed=rng.randrange(2**32),
         used_names=Decoy.objects.values_list("recipient_name", flat=True).iterator(),
@@ -238,8 +253,6 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
     # Consecutive numbers must not line up with depots, or an insider who knows one decoy
     # could guess its neighbours: hand them out in shuffled order.
     rng.shuffle(serial_list)
-    window = spec.ends_at - spec.starts_at
-    spread = min(timedelta(days=7), window / 2)
 
     CampaignTarget.objects.bulk_create(
         CampaignTarget(campaign=campaign, node=node, codeword=[numbers[i].e164 for i in sorted(word)])
@@ -258,19 +271,16 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
     try:
         for (node, members, k), serial in zip(plan, serial_list, strict=True):
             number = numbers[members[k % len(members)]]
-            shipped_at = spec.starts_at + timedelta(seconds=rng.uniform(0, spread.total_seconds()))
+            shipped_at = routing.ship_time(spec.starts_at, spec.ends_at, rng)
             if node is None:  # control: issued like any other decoy, shown to nobody
                 route = None
                 hops: list[routing.Hop] = []
                 place_id = rng.choice(list(net.nodes)) if net.nodes else None
-            elif spec.strategy == Strategy.ROUTE:
-                route = routing.plan_route(net, node.id, shipped_at, rng)
-                hops = list(route.hops)
-                place_id = route.destination_id or node.id
             else:
-                route = None
-                hops = [routing.isolated_exposure(net.nodes[node.id], shipped_at, spec.ends_at)]
-                place_id = node.id
+                route, hops = routing.seed_exposures(
+                    net, node.id, spec.strategy, shipped_at, spec.ends_at, rng
+                )
+                place_id = (route.destination_id if route else None) or node.id
             province, city = net.place(place_id) if place_id else ("", "")
             recipient = factory.recipient()
             address = factory.address(province or "上海市", city or "上海市")
@@ -322,6 +332,8 @@ def issue_decoys(campaign: Campaign, targets: list[Node], spec: CampaignSpec) ->
         ]
         _insert_exposures(rows)
         exposures += len(rows)
+        if progress is not None:
+            progress(start + len(batch))
     return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight, number_plan)
 
 
@@ -356,6 +368,7 @@ def activate(campaign: Campaign, actor: str | None = None) -> Campaign:
     campaign.refresh_from_db()
     if not won:
         raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only a draft can be activated"])
+    record_transition(campaign, CampaignStatus.DRAFT, CampaignStatus.ACTIVE, actor)
     _store_plan_report(campaign)
     record("campaign.activate", actor=actor, obj=campaign)
     return campaign
@@ -385,6 +398,7 @@ def end(campaign: Campaign, actor: str | None = None) -> Campaign:
         if not won:
             raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only an active one can end"])
         pool.release_numbers(campaign)
+        record_transition(campaign, CampaignStatus.ACTIVE, CampaignStatus.ENDED, actor)
         record("campaign.end", actor=actor, obj=campaign)
     return campaign
 
@@ -397,5 +411,6 @@ def archive(campaign: Campaign, actor: str | None = None) -> Campaign:
     campaign.refresh_from_db()
     if not won:
         raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only an ended one can be archived"])
+    record_transition(campaign, CampaignStatus.ENDED, CampaignStatus.ARCHIVED, actor)
     record("campaign.archive", actor=actor, obj=campaign)
     return campaign

@@ -215,6 +215,22 @@ def plan_route(net: Network, target_id: int, shipped_at: datetime, rng: random.R
     )
 
 
+def ship_time(starts_at: datetime, ends_at: datetime, rng: random.Random) -> datetime:
+    """When a decoy is shipped: spread over the first week of the window (or its first half)."""
+    spread = min(timedelta(days=7), (ends_at - starts_at) / 2)
+    return starts_at + timedelta(seconds=rng.uniform(0, spread.total_seconds()))
+
+
+def seed_exposures(
+    net: Network, target_id: int, strategy: str, shipped_at: datetime, until: datetime, rng: random.Random
+) -> tuple[Route | None, list[Hop]]:
+    """Who sees a decoy seeded for ``target_id``: its route (``route`` strategy) and every hop."""
+    if strategy == "route":
+        route = plan_route(net, target_id, shipped_at, rng)
+        return route, list(route.hops)
+    return None, [isolated_exposure(net.nodes[target_id], shipped_at, until)]
+
+
 def sort_code(net: Network, destination_id: int | None, courier_id: int | None) -> str:
     """A 三段码-like sort code: city segment, depot segment, courier segment.
 

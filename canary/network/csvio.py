@@ -17,8 +17,28 @@ COLUMNS = ("code", "name", "kind", "parent_code", "province", "city")
 REQUIRED = ("code", "name", "kind")
 
 
+def _(message: str) -> str:
+    """Marks a message for translation (this module has no Django); the console translates it."""
+    return message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A message template and its values: English by ``str``, translated by the console."""
+
+    template: str
+    values: Mapping[str, object]
+
+    def __str__(self) -> str:
+        return self.template % self.values
+
+
 class CsvError(ValueError):
     """The file as a whole cannot be read (encoding, header)."""
+
+    def __init__(self, template: str, **values: object):
+        self.problem = Problem(template, values)
+        super().__init__(str(self.problem))
 
 
 @dataclass(frozen=True)
@@ -35,10 +55,14 @@ class NodeRow:
 @dataclass(frozen=True)
 class RowError:
     line: int
-    message: str
+    problem: Problem
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.problem}"
+
+
+def row_error(line: int, template: str, **values: object) -> RowError:
+    return RowError(line, Problem(template, values))
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -58,7 +82,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
             continue
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
-        raise CsvError("cannot detect the text encoding (expected UTF-8, GBK or GB18030)")
+        raise CsvError(_("cannot detect the text encoding (expected UTF-8, GBK or GB18030)"))
     return str(best), best.encoding
 
 
@@ -68,7 +92,11 @@ def parse_rows(text: str) -> list[NodeRow]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise CsvError(f"line 1: header lacks column(s) {', '.join(missing)}; expected {','.join(COLUMNS)}")
+        raise CsvError(
+            _("line 1: header lacks column(s) %(missing)s; expected %(expected)s"),
+            missing=", ".join(missing),
+            expected=",".join(COLUMNS),
+        )
     reader.fieldnames = header
     rows = []
     for record in reader:
@@ -101,29 +129,42 @@ def check_rows(rows: Iterable[NodeRow], kinds: Iterable[str], existing: Mapping[
     rows = list(rows)
     for row in rows:
         if not row.code:
-            errors.append(RowError(row.line, "code is empty"))
+            errors.append(row_error(row.line, _("code is empty")))
             continue
         if len(row.code) > 64:
-            errors.append(RowError(row.line, f"code {row.code!r} is longer than 64 characters"))
+            errors.append(
+                row_error(row.line, _("code '%(code)s' is longer than 64 characters"), code=row.code)
+            )
         if row.code in seen:
-            errors.append(RowError(row.line, f"code {row.code!r} repeats line {seen[row.code]}"))
+            errors.append(
+                row_error(
+                    row.line, _("code '%(code)s' repeats line %(first)s"), code=row.code, first=seen[row.code]
+                )
+            )
         seen[row.code] = row.line
         if not row.name:
-            errors.append(RowError(row.line, f"{row.code}: name is empty"))
+            errors.append(row_error(row.line, _("%(code)s: name is empty"), code=row.code))
         if row.kind not in kinds:
             errors.append(
-                RowError(
-                    row.line, f"{row.code}: unknown kind {row.kind!r}; one of {', '.join(sorted(kinds))}"
+                row_error(
+                    row.line,
+                    _("%(code)s: unknown kind '%(kind)s'; one of %(kinds)s"),
+                    code=row.code,
+                    kind=row.kind,
+                    kinds=", ".join(sorted(kinds)),
                 )
             )
         if row.parent_code == row.code:
-            errors.append(RowError(row.line, f"{row.code}: a node cannot be its own parent"))
+            errors.append(row_error(row.line, _("%(code)s: a node cannot be its own parent"), code=row.code))
         parents[row.code] = row.parent_code
     for row in rows:
         if row.parent_code and row.parent_code not in parents:
             errors.append(
-                RowError(
-                    row.line, f"{row.code}: parent {row.parent_code!r} is neither in the file nor stored"
+                row_error(
+                    row.line,
+                    _("%(code)s: parent '%(parent)s' is neither in the file nor stored"),
+                    code=row.code,
+                    parent=row.parent_code,
                 )
             )
     errors.extend(_cycles(rows, parents))
@@ -137,7 +178,14 @@ def _cycles(rows: list[NodeRow], parents: Mapping[str, str]) -> list[RowError]:
         current = parents.get(row.code, "")
         while current:
             if current in seen:
-                errors.append(RowError(row.line, f"{row.code}: parent chain loops back through {current!r}"))
+                errors.append(
+                    row_error(
+                        row.line,
+                        _("%(code)s: parent chain loops back through '%(through)s'"),
+                        code=row.code,
+                        through=current,
+                    )
+                )
                 break
             seen.add(current)
             current = parents.get(current, "")

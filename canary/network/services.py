@@ -6,15 +6,32 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from . import csvio
 from .models import Node, NodeKind
 
 
 class NetworkImportError(ValueError):
-    def __init__(self, errors: list[csvio.RowError] | list[str]):
-        self.errors = [str(e) for e in errors]
+    """Every problem with a network file: ``errors`` in English (commands, logs), ``translated()``
+    in the active language (the console)."""
+
+    def __init__(self, problems: list[csvio.RowError | csvio.Problem]):
+        self.problems = problems
+        self.errors = [str(p) for p in problems]
         super().__init__("\n".join(self.errors))
+
+    def translated(self) -> list[str]:
+        return [_translate(p) for p in self.problems]
+
+
+def _translate(problem: csvio.RowError | csvio.Problem) -> str:
+    if isinstance(problem, csvio.RowError):
+        return gettext("line %(line)s: %(message)s") % {
+            "line": problem.line,
+            "message": _translate(problem.problem),
+        }
+    return gettext(problem.template) % problem.values
 
 
 @dataclass
@@ -26,20 +43,26 @@ class ImportResult:
     codes: list[str] = field(default_factory=list)
 
 
-def import_network_bytes(data: bytes) -> ImportResult:
-    """Create or update nodes from CSV bytes; all or nothing, re-import updates in place."""
+def read_network_bytes(data: bytes) -> tuple[list[csvio.NodeRow], str]:
+    """The checked rows of a network CSV and its encoding; every problem at once, by line."""
     try:
         text, encoding = csvio.decode_text(data)
         rows = csvio.parse_rows(text)
     except csvio.CsvError as exc:
-        raise NetworkImportError([str(exc)]) from exc
+        raise NetworkImportError([exc.problem]) from exc
     if not rows:
-        raise NetworkImportError(["the file holds no rows"])
+        raise NetworkImportError([csvio.Problem(gettext_noop("the file holds no rows"), {})])
     existing = dict(Node.objects.values_list("code", "parent__code"))
     existing = {code: parent or "" for code, parent in existing.items()}
     errors = csvio.check_rows(rows, NodeKind.values, existing)
     if errors:
         raise NetworkImportError(errors)
+    return rows, encoding
+
+
+def import_network_bytes(data: bytes) -> ImportResult:
+    """Create or update nodes from CSV bytes; all or nothing, re-import updates in place."""
+    rows, encoding = read_network_bytes(data)
     result = ImportResult(encoding=encoding, codes=[r.code for r in rows])
     with transaction.atomic():
         nodes = {n.code: n for n in Node.objects.select_for_update().filter(code__in=result.codes)}

@@ -54,7 +54,8 @@ def test_an_analyst_sees_the_ranking_explanation_and_evolution(client, analyst, 
     page = response.content.decode()
     assert LEAKER in page and "广州天河网点" in page
     assert "probability of leaking" in page  # the explanation, in the page's language
-    assert page.count("<polyline") >= 2  # the suspect's line and noise-only
+    assert 'id="suspicion-data"' in page and 'data-chart="suspicion"' in page  # drawn by ECharts
+    assert f'"node": "{LEAKER}"' in page
     assert AuditEvent.objects.filter(action="attribution.view", user=analyst).exists()
 
 

@@ -1,79 +1,34 @@
-"""The console's attribution page: who is suspected, why, and how the suspicion evolved."""
+"""The console's attribution page: who is suspected, why in plain words, and how the suspicion
+evolved. Viewers see the same ranking without any decoy identity (no waybill numbers)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from canary.attribution import services
 from canary.attribution.models import AttributionSnapshot
+from canary.attribution.overview import suspicion_over_time
 from canary.audit.decorators import security_required
-from canary.audit.roles import VIEWER
+from canary.audit.roles import VIEWER, is_security
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
 
-HISTORY = 60  # snapshots drawn in the evolution chart
-HISTORY_ROWS = 15  # snapshots listed under it
-CHART_NODES = 3  # the currently top nodes drawn as lines
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 640, 160, 24
-COLOURS = ("#c53030", "#2b6cb0", "#2f855a")
+from ..ranking import ranked_nodes, reading
 
-
-@dataclass
-class Series:
-    label: str
-    colour: str
-    points: str  # SVG polyline points
-    dashed: bool = False
-
-
-def _evolution(history: list[AttributionSnapshot], codes: list[str]) -> list[Series]:
-    """One line per current top node, plus noise-only, posterior against time (oldest left)."""
-    if not history:
-        return []
-    start = history[0].computed_at.timestamp()
-    span = max(history[-1].computed_at.timestamp() - start, 1.0)
-    inner_w, inner_h = CHART_WIDTH - 2 * CHART_PAD, CHART_HEIGHT - 2 * CHART_PAD
-
-    def point(snapshot: AttributionSnapshot, p: float) -> str:
-        x = CHART_PAD + (
-            inner_w * (snapshot.computed_at.timestamp() - start) / span if len(history) > 1 else inner_w / 2
-        )
-        return f"{x:.1f},{CHART_PAD + inner_h * (1.0 - p):.1f}"
-
-    series = []
-    for code, colour in zip(codes, COLOURS, strict=False):
-        points = []
-        for s in history:
-            rows = {row["node"]: row["posterior"] for row in s.result.get("nodes", [])}
-            points.append(point(s, rows.get(code, 0.0)))
-        series.append(Series(code, colour, " ".join(points)))
-    noise = " ".join(point(s, s.noise_only) for s in history)
-    series.append(Series("noise", "#718096", noise, dashed=True))
-    return series
+HISTORY_ROWS = 15  # snapshots listed under the chart
 
 
 @security_required(VIEWER)
 def campaign_attribution(request, slug: str):
     campaign = get_object_or_404(Campaign, slug=slug)
+    security = is_security(request.user)
     snapshots = AttributionSnapshot.objects.filter(campaign=campaign).select_related("top_node")
     latest = snapshots.order_by("-computed_at", "-id").first()
-    history = list(reversed(snapshots.order_by("-computed_at", "-id")[:HISTORY]))
-    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
-    nodes = []
-    if latest is not None:
-        for row in latest.result.get("nodes", []):
-            nodes.append(
-                {
-                    **row,
-                    "percent": round(100 * row["posterior"], 1),
-                    "guilt": latest.result.get("baseline", {}).get(row["node"], 0.0),
-                    "text": row.get("explanations", {}).get(lang, row.get("explanation", "")),
-                }
-            )
+    nodes = ranked_nodes(latest, security=security)
+    chart = suspicion_over_time(campaign)
+    chart["noise_label"] = _("noise only")
     record_request(request, "attribution.view", campaign, snapshot=latest.pk if latest else None)
     return render(
         request,
@@ -82,15 +37,10 @@ def campaign_attribution(request, slug: str):
             "campaign": campaign,
             "latest": latest,
             "nodes": nodes,
-            "series": _evolution(history, [row["node"] for row in nodes[:CHART_NODES]]),
-            "history": list(reversed(history))[:HISTORY_ROWS],
-            "chart": {
-                "width": CHART_WIDTH,
-                "height": CHART_HEIGHT,
-                "pad": CHART_PAD,
-                "right": CHART_WIDTH - CHART_PAD,
-                "bottom": CHART_HEIGHT - CHART_PAD,
-            },
+            "reading": reading(latest, nodes),
+            "suspicion_chart": chart,
+            "history": snapshots.order_by("-computed_at", "-id")[:HISTORY_ROWS],
+            "security": security,
         },
     )
 

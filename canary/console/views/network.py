@@ -1,0 +1,191 @@
+"""Network pages: the node tree with counts and current suspicion, one node's page, CSV import
+with a preview and a confirmation, CSV export. Viewers see the tree and nodes (no decoy
+identity); importing and exporting need a security role."""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections import defaultdict
+
+from django.contrib import messages
+from django.db.models import Count, Max, Min
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from canary.attribution.models import Signal
+from canary.attribution.overview import current_suspicion, node_history
+from canary.audit.decorators import security_required
+from canary.audit.roles import VIEWER, is_security
+from canary.audit.services import record_request
+from canary.campaigns.models import CampaignStatus, CampaignTarget, Exposure
+from canary.network.models import Node
+from canary.network.preview import digest_of, preview_network_bytes
+from canary.network.services import NetworkImportError, export_network, import_network_bytes
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+SESSION_KEY = "network_import"
+
+
+def build_tree(nodes: list[Node], seen: dict[int, int], suspicion: dict[str, float]) -> list[dict]:
+    """Nested rows (node, children, descendant count, decoys seen, suspicion), roots first."""
+    children: dict[int | None, list[Node]] = defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+
+    def build(node: Node) -> dict:
+        kids = [build(child) for child in children.get(node.id, [])]
+        return {
+            "node": node,
+            "children": kids,
+            "descendants": sum(1 + k["descendants"] for k in kids),
+            "seen": seen.get(node.id, 0),
+            "suspicion": suspicion.get(node.code),
+        }
+
+    return [build(root) for root in children.get(None, [])]
+
+
+@security_required(VIEWER)
+def network_tree(request):
+    query = request.GET.get("q", "").strip()
+    nodes = list(Node.objects.order_by("code"))
+    seen = dict(
+        Exposure.objects.filter(decoy__campaign__status=CampaignStatus.ACTIVE)
+        .values("node_id")
+        .annotate(n=Count("decoy_id", distinct=True))
+        .values_list("node_id", "n")
+    )
+    matches = []
+    if query:
+        matches = [n for n in nodes if query.lower() in n.code.lower() or query in n.name]
+    return render(
+        request,
+        "console/network_tree.html",
+        {
+            "tree": build_tree(nodes, seen, current_suspicion()),
+            "query": query,
+            "matches": matches,
+            "total": len(nodes),
+            "security": is_security(request.user),
+        },
+    )
+
+
+@security_required(VIEWER)
+def node_detail(request, code: str):
+    node = get_object_or_404(Node.objects.select_related("parent"), code=code)
+    exposures = (
+        Exposure.objects.filter(node=node)
+        .values("decoy__campaign__slug", "decoy__campaign__name", "channel")
+        .annotate(
+            decoys=Count("decoy_id", distinct=True), first=Min("visible_from"), last=Max("visible_from")
+        )
+        .order_by("decoy__campaign__name", "channel")
+    )
+    signals = (
+        Signal.objects.filter(decoys__exposures__node=node)
+        .select_related("campaign")
+        .distinct()
+        .order_by("-first_seen_at")[:50]
+    )
+    ancestors = []
+    parent = node.parent
+    while parent is not None:
+        ancestors.insert(0, parent)
+        parent = parent.parent
+    record_request(request, "node.view", node)
+    return render(
+        request,
+        "console/node_detail.html",
+        {
+            "node": node,
+            "ancestors": ancestors,
+            "children": node.children.order_by("code"),
+            "exposures": exposures,
+            "targets": CampaignTarget.objects.filter(node=node).select_related("campaign"),
+            "signals": signals,
+            "history": node_history(node),
+            "security": is_security(request.user),
+        },
+    )
+
+
+@security_required
+def network_import(request):
+    """Upload → preview (counts, changes, row errors); confirm imports exactly the previewed file."""
+    if request.method == "POST" and "confirm" in request.POST:
+        return _confirm_import(request)
+    preview = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("Choose a CSV file to import."))
+        elif upload.size > MAX_IMPORT_BYTES:
+            messages.error(request, _("The file is larger than 20 MB."))
+        else:
+            data = upload.read()
+            preview = preview_network_bytes(data)
+            if preview.ok:
+                request.session[SESSION_KEY] = {
+                    "digest": preview.digest,
+                    "name": upload.name,
+                    "data": base64.b64encode(data).decode(),
+                }
+            record_request(
+                request,
+                "network.import_preview",
+                file=upload.name,
+                new=len(preview.new),
+                changed=len(preview.changed),
+                errors=len(preview.errors),
+            )
+    return render(request, "console/network_import.html", {"preview": preview})
+
+
+def _confirm_import(request):
+    pending = request.session.get(SESSION_KEY)
+    if not pending or pending["digest"] != request.POST.get("digest"):
+        messages.error(request, _("The previewed file is no longer waiting; upload it again."))
+        return redirect("console:network-import")
+    data = base64.b64decode(pending["data"])
+    if digest_of(data) != pending["digest"]:
+        messages.error(request, _("The previewed file is no longer waiting; upload it again."))
+        return redirect("console:network-import")
+    try:
+        result = import_network_bytes(data)
+    except NetworkImportError as exc:
+        # The tree changed between preview and confirmation (someone else imported).
+        for error in exc.translated()[:20]:
+            messages.error(request, error)
+        return redirect("console:network-import")
+    finally:
+        request.session.pop(SESSION_KEY, None)
+    record_request(
+        request,
+        "network.import",
+        file=pending["name"],
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+    )
+    messages.success(
+        request,
+        _("Imported: %(created)d new, %(updated)d changed, %(unchanged)d unchanged.")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return redirect("console:network")
+
+
+@security_required
+def network_export(request):
+    out = io.StringIO()
+    count = export_network(out)
+    record_request(request, "network.export", count=count)
+    # A BOM so that Excel on Chinese Windows opens the UTF-8 file with the right characters.
+    response = HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="network.csv"'
+    return response
