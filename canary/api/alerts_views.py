@@ -54,7 +54,7 @@ RankingSerializer = inline_serializer(
 
 
 class SnapshotSerializer(serializers.ModelSerializer):
-    top_node = serializers.CharField(source="top_node.code", default=None)
+    top_node = serializers.CharField(source="top_node.code", default=None, allow_null=True)
 
     class Meta:
         model = AttributionSnapshot
@@ -98,7 +98,7 @@ class TimelineSerializer(serializers.ModelSerializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     campaign = serializers.CharField(source="campaign.slug", read_only=True)
-    node = serializers.CharField(source="node.code", default=None, read_only=True)
+    node = serializers.CharField(source="node.code", default=None, allow_null=True, read_only=True)
     note = serializers.CharField(write_only=True, required=False, help_text="a note kept in the timeline")
 
     class Meta:

@@ -115,6 +115,7 @@ class CampaignViewSet(
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
             raise serializers.ValidationError({"non_field_errors": ["the spec must be a JSON object"]})
+        CampaignSpecSerializer(data=request.data).is_valid(raise_exception=True)  # types first
         try:
             spec = planner.CampaignSpec.from_dict(dict(request.data))
             started = start_issuing(spec, actor=request.user.get_username())

@@ -16,7 +16,7 @@ class ExposureSerializer(serializers.ModelSerializer):
 
 
 class DecoySerializer(serializers.ModelSerializer):
-    target = serializers.CharField(source="target.code", default=None)
+    target = serializers.CharField(source="target.code", default=None, allow_null=True)
     exposures = ExposureSerializer(many=True, read_only=True)
 
     class Meta:
@@ -40,7 +40,7 @@ class SignalSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    source = serializers.CharField(source="source.name", default=None, read_only=True)
+    source = serializers.CharField(source="source.name", default=None, allow_null=True, read_only=True)
     seen_at = serializers.DateTimeField(source="first_seen", read_only=True)
     chunks_done = serializers.IntegerField(read_only=True)
     progress_percent = serializers.IntegerField(read_only=True)

@@ -29,7 +29,7 @@ from .views import AuditedReads, DocumentSerializer
 
 
 class NodeSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Node
@@ -239,7 +239,7 @@ class IngestViewSet(viewsets.GenericViewSet):
 
 
 class ContactSerializer(serializers.ModelSerializer):
-    number = serializers.CharField(source="number.e164", default=None, read_only=True)
+    number = serializers.CharField(source="number.e164", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Contact

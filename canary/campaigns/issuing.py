@@ -25,7 +25,15 @@ from canary.audit.services import record
 
 from .history import record_transition
 from .models import Campaign, CampaignStatus
-from .planner import CampaignSpec, IssueSummary, SpecError, create_campaign, issue_decoys, resolve_targets
+from .planner import (
+    CampaignSpec,
+    IssueSummary,
+    SpecError,
+    create_campaign,
+    issue_decoys,
+    resolve_targets,
+    store_campaign,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +70,9 @@ def start_issuing(
     if Campaign.objects.filter(slug=spec.slug).exists():
         raise SpecError([f"a campaign with slug {spec.slug!r} already exists"])
     with transaction.atomic():
-        campaign = Campaign.objects.create(
-            slug=spec.slug,
-            name=spec.name,
-            carrier=spec.carrier.value,
-            strategy=spec.strategy,
-            decoys_per_node=spec.decoys_per_node,
-            label_template=spec.label_template,
-            starts_at=spec.starts_at,
-            ends_at=spec.ends_at,
-            created_by=actor or "",
+        campaign = store_campaign(
+            spec,
+            actor,
             status=CampaignStatus.ISSUING,
             issue_spec=spec_to_dict(spec),
             decoys_expected=expected,
