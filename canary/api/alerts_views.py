@@ -15,7 +15,7 @@ from canary.alerts import incidents
 from canary.alerts.models import CaseFile, Channel, Incident, Rule, TimelineEntry
 from canary.attribution import services as attribution
 from canary.attribution.models import AttributionSnapshot
-from canary.audit.roles import SECURITY_ADMIN, SECURITY_ANALYST, VIEWER, is_security
+from canary.audit.roles import SECURITY_ADMIN, SECURITY_ANALYST, VIEWER
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
 
@@ -38,7 +38,7 @@ def without_decoy_identities(value: Any) -> Any:
 
 
 def sees_decoys(request) -> bool:
-    return ROLE_RANK[request_role(request)] >= ROLE_RANK[SECURITY_ANALYST] and is_security(request.user)
+    return ROLE_RANK[request_role(request)] >= ROLE_RANK[SECURITY_ANALYST]
 
 
 RankingSerializer = inline_serializer(

@@ -17,20 +17,26 @@ def request_role(request) -> str | None:
 
 
 class RoleRequired(BasePermission):
-    """``view.read_role`` for safe methods, ``view.write_role`` for the others (analyst by default)."""
+    """``view.read_role`` for safe methods, ``view.write_role`` for the others (analyst by default).
 
-    def has_permission(self, request, view) -> bool:
-        needed = getattr(
+    No credentials answer 401; credentials whose role falls short answer 403 ``role_required``.
+    """
+
+    def needed_role(self, request, view) -> str:
+        return getattr(
             view, "read_role" if request.method in SAFE_METHODS else "write_role", SECURITY_ANALYST
         )
-        if request.user.is_authenticated and ROLE_RANK[request_role(request)] < ROLE_RANK[needed]:
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        if ROLE_RANK[request_role(request)] < ROLE_RANK[self.needed_role(request, view)]:
             raise RoleTooLow
-        return request.user.is_authenticated
+        return True
 
 
 class IsSecurity(RoleRequired):
-    """Security roles only, whatever the method (the schema and the docs)."""
+    """Security roles only, whatever the method (the schema and the docs pages)."""
 
-    def has_permission(self, request, view) -> bool:
-        view_roles = type("Roles", (), {"read_role": SECURITY_ANALYST, "write_role": SECURITY_ANALYST})
-        return super().has_permission(request, view_roles)
+    def needed_role(self, request, view) -> str:
+        return SECURITY_ANALYST
