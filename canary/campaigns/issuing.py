@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
 from canary.audit.services import record
@@ -67,28 +67,31 @@ def start_issuing(
     if not background:
         summary = create_campaign(spec, actor=actor)
         return IssueStarted(summary.campaign, False, summary)
+    taken = SpecError([f"a campaign with slug {spec.slug!r} already exists"])
     if Campaign.objects.filter(slug=spec.slug).exists():
-        raise SpecError([f"a campaign with slug {spec.slug!r} already exists"])
-    with transaction.atomic():
-        campaign = store_campaign(
-            spec,
-            actor,
-            status=CampaignStatus.ISSUING,
-            issue_spec=spec_to_dict(spec),
-            decoys_expected=expected,
-            issue_queued_at=timezone.now(),
-        )
-        record_transition(campaign, "", CampaignStatus.ISSUING, actor, f"{expected} decoys to issue")
-        record(
-            "campaign.create",
-            actor=actor,
-            obj=campaign,
-            decoys=expected,
-            targets=len(targets),
-            background=True,
-        )
-        publish_issue(campaign.pk)
+        raise taken
+    try:
+        with transaction.atomic():
+            campaign = _queue_campaign(spec, actor, expected, len(targets))
+    except IntegrityError:  # the same slug created a moment ago by another request
+        raise taken from None
     return IssueStarted(campaign, True)
+
+
+def _queue_campaign(spec: CampaignSpec, actor: str | None, expected: int, targets: int) -> Campaign:
+    """Store the campaign as ``issuing`` with its spec, and queue the task after commit."""
+    campaign = store_campaign(
+        spec,
+        actor,
+        status=CampaignStatus.ISSUING,
+        issue_spec=spec_to_dict(spec),
+        decoys_expected=expected,
+        issue_queued_at=timezone.now(),
+    )
+    record_transition(campaign, "", CampaignStatus.ISSUING, actor, f"{expected} decoys to issue")
+    record("campaign.create", actor=actor, obj=campaign, decoys=expected, targets=targets, background=True)
+    publish_issue(campaign.pk)
+    return campaign
 
 
 def spec_to_dict(spec: CampaignSpec) -> dict:
