@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "canary.audit",
     "canary.network",
     "canary.phones",
@@ -318,17 +320,35 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="canary@localhost")
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
 
+# Requests per API token (or console user), e.g. "600/min".
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Scripts use per-user tokens (never a person's password); the console's own pages use the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "canary.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["canary.api.permissions.IsViewer"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PERMISSION_CLASSES": ["canary.api.permissions.RoleRequired"],
+    "DEFAULT_PAGINATION_CLASS": "canary.api.pagination.Pages",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["canary.api.throttling.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "canary.api.errors.api_exception_handler",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Canary waybills API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Canary waybills API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["canary.api.urls.only_v1"],
+    # Swagger UI and ReDoc from our own static files (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CampaignStatusEnum": "canary.campaigns.models.CampaignStatus",
+        "SeverityEnum": "canary.alerts.models.Severity",
+    },
+}
 
 LOGGING = {
     "version": 1,

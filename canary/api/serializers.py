@@ -2,29 +2,9 @@ from django.db import models
 from rest_framework import serializers
 
 from canary.attribution.models import Signal
-from canary.campaigns.models import Campaign, Decoy, Exposure
-from canary.network.models import Node
+from canary.campaigns.models import Decoy, Exposure
 from canary.sightings.forms import validate_upload_size
-from canary.sightings.models import Document, Sighting, candidate_waybills
-
-
-class NodeSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
-
-    class Meta:
-        model = Node
-        fields = ["code", "name", "kind", "parent_code", "province", "city"]
-
-
-class CampaignSerializer(serializers.ModelSerializer):
-    decoys = serializers.IntegerField(source="decoy_count", read_only=True)
-
-    class Meta:
-        model = Campaign
-        fields = [
-            "slug", "name", "carrier", "strategy", "decoys_per_node", "label_template",
-            "starts_at", "ends_at", "status", "decoys",
-        ]  # fmt: skip
+from canary.sightings.models import Document, Sighting, Source, candidate_waybills
 
 
 class ExposureSerializer(serializers.ModelSerializer):
@@ -36,7 +16,7 @@ class ExposureSerializer(serializers.ModelSerializer):
 
 
 class DecoySerializer(serializers.ModelSerializer):
-    target = serializers.CharField(source="target.code", default=None)
+    target = serializers.CharField(source="target.code", default=None, allow_null=True)
     exposures = ExposureSerializer(many=True, read_only=True)
 
     class Meta:
@@ -60,7 +40,7 @@ class SignalSerializer(serializers.ModelSerializer):
 
 
 class DocumentSerializer(serializers.ModelSerializer):
-    source = serializers.CharField(source="source.name", default=None, read_only=True)
+    source = serializers.CharField(source="source.name", default=None, allow_null=True, read_only=True)
     seen_at = serializers.DateTimeField(source="first_seen", read_only=True)
     chunks_done = serializers.IntegerField(read_only=True)
     progress_percent = serializers.IntegerField(read_only=True)
@@ -78,6 +58,13 @@ class DocumentUploadSerializer(serializers.Serializer):
     file = serializers.FileField(validators=[validate_upload_size])
     seen_at = serializers.DateTimeField(
         required=False, allow_null=True, help_text="When the dump was bought or first seen circulating"
+    )
+    source = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Source.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="source name",
     )
 
 

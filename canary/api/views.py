@@ -1,4 +1,4 @@
-"""REST API: read access for integrations and analysts; every decoy read is audited."""
+"""REST API v1, evidence side: decoys, signals, documents, sightings; every decoy read is audited."""
 
 from django.db.models import Count, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -8,18 +8,15 @@ from rest_framework.response import Response
 
 from canary.attribution.models import Signal
 from canary.audit.services import record_request
-from canary.campaigns.models import Campaign, Decoy, Exposure
-from canary.network.models import Node
+from canary.campaigns.models import Decoy, Exposure
 from canary.sightings.models import Document, Sighting
 from canary.sightings.services import store_upload
 
-from .permissions import IsSecurity, IsViewer
+from .permissions import RoleRequired
 from .serializers import (
-    CampaignSerializer,
     DecoySerializer,
     DocumentSerializer,
     DocumentUploadSerializer,
-    NodeSerializer,
     SightingSerializer,
     SignalSerializer,
 )
@@ -43,23 +40,13 @@ class AuditedReads:
         return super().retrieve(request, *args, **kwargs)
 
 
-class NodeViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsViewer]
-    serializer_class = NodeSerializer
-    queryset = Node.objects.select_related("parent").order_by("code")
-    lookup_field = "code"
-
-
-class CampaignViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsSecurity]
-    audit_name = "campaigns"
-    serializer_class = CampaignSerializer
-    queryset = Campaign.objects.annotate(decoy_count=Count("decoys")).order_by("-created_at")
-    lookup_field = "slug"
-
-
+@extend_schema(
+    parameters=[OpenApiParameter("campaign", str, description="only this campaign's decoys (slug)")]
+)
 class DecoyViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsSecurity]
+    """Decoys with their exposures: security roles only (a viewer token gets 403), every read audited."""
+
+    permission_classes = [RoleRequired]
     audit_name = "decoys"
     audit_filters = ("campaign",)
     serializer_class = DecoySerializer
@@ -73,7 +60,8 @@ class DecoyViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
 
 
 class SignalViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsSecurity]
+    permission_classes = [RoleRequired]
+    filterset_fields = ["kind", "campaign__slug"]
     audit_name = "signals"
     serializer_class = SignalSerializer
     queryset = Signal.objects.select_related("campaign").prefetch_related("decoys").order_by("-first_seen_at")
@@ -93,20 +81,23 @@ class DocumentViewSet(
     ``status`` and ``progress_percent``, then read its sightings.
     """
 
-    permission_classes = [IsSecurity]
+    permission_classes = [RoleRequired]
     serializer_class = DocumentSerializer
     audit_name = "documents"
     audit_filters = ("status",)
     parser_classes = [MultiPartParser, FormParser]
 
-    def get_queryset(self):
-        documents = (
+    @staticmethod
+    def documents():
+        return (
             Document.objects.select_related("source")
             .annotate(sighting_count=Count("sightings"))
             .order_by("-fetched_at", "-id")  # Meta.ordering does not apply to aggregating queries
         )
+
+    def get_queryset(self):
         wanted = self.request.query_params.get("status")
-        return documents.filter(status=wanted) if wanted else documents
+        return self.documents().filter(status=wanted) if wanted else self.documents()
 
     @extend_schema(
         request=DocumentUploadSerializer, responses={201: DocumentSerializer, 200: DocumentSerializer}
@@ -119,6 +110,7 @@ class DocumentViewSet(
             upload.validated_data["file"],
             upload.validated_data.get("seen_at"),
             "api.documents.upload",
+            source=upload.validated_data.get("source"),
         )
         document = self.get_queryset().get(pk=document.pk)
         return Response(
@@ -137,7 +129,7 @@ class SightingViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     """Decoys found in documents, one piece of evidence each: the decoy (or the decoys a shared
     canary phone fits), token kinds matched, strength, place, excerpt."""
 
-    permission_classes = [IsSecurity]
+    permission_classes = [RoleRequired]
     audit_name = "sightings"
     audit_filters = ("document", "campaign")
     serializer_class = SightingSerializer

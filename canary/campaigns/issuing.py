@@ -18,14 +18,23 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 
 from canary.audit.services import record
+from canary.queue import publish, publish_after_commit
 
 from .history import record_transition
 from .models import Campaign, CampaignStatus
-from .planner import CampaignSpec, IssueSummary, SpecError, create_campaign, issue_decoys, resolve_targets
+from .planner import (
+    CampaignSpec,
+    IssueSummary,
+    SpecError,
+    create_campaign,
+    issue_decoys,
+    resolve_targets,
+    store_campaign,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,35 +68,31 @@ def start_issuing(
     if not background:
         summary = create_campaign(spec, actor=actor)
         return IssueStarted(summary.campaign, False, summary)
+    taken = SpecError([f"a campaign with slug {spec.slug!r} already exists"])
     if Campaign.objects.filter(slug=spec.slug).exists():
-        raise SpecError([f"a campaign with slug {spec.slug!r} already exists"])
-    with transaction.atomic():
-        campaign = Campaign.objects.create(
-            slug=spec.slug,
-            name=spec.name,
-            carrier=spec.carrier.value,
-            strategy=spec.strategy,
-            decoys_per_node=spec.decoys_per_node,
-            label_template=spec.label_template,
-            starts_at=spec.starts_at,
-            ends_at=spec.ends_at,
-            created_by=actor or "",
-            status=CampaignStatus.ISSUING,
-            issue_spec=spec_to_dict(spec),
-            decoys_expected=expected,
-            issue_queued_at=timezone.now(),
-        )
-        record_transition(campaign, "", CampaignStatus.ISSUING, actor, f"{expected} decoys to issue")
-        record(
-            "campaign.create",
-            actor=actor,
-            obj=campaign,
-            decoys=expected,
-            targets=len(targets),
-            background=True,
-        )
-        publish_issue(campaign.pk)
+        raise taken
+    try:
+        with transaction.atomic():
+            campaign = _queue_campaign(spec, actor, expected, len(targets))
+    except IntegrityError:  # the same slug created a moment ago by another request
+        raise taken from None
     return IssueStarted(campaign, True)
+
+
+def _queue_campaign(spec: CampaignSpec, actor: str | None, expected: int, targets: int) -> Campaign:
+    """Store the campaign as ``issuing`` with its spec, and queue the task after commit."""
+    campaign = store_campaign(
+        spec,
+        actor,
+        status=CampaignStatus.ISSUING,
+        issue_spec=spec_to_dict(spec),
+        decoys_expected=expected,
+        issue_queued_at=timezone.now(),
+    )
+    record_transition(campaign, "", CampaignStatus.ISSUING, actor, f"{expected} decoys to issue")
+    record("campaign.create", actor=actor, obj=campaign, decoys=expected, targets=targets, background=True)
+    publish_issue(campaign.pk)
+    return campaign
 
 
 def spec_to_dict(spec: CampaignSpec) -> dict:
@@ -101,20 +106,7 @@ def spec_to_dict(spec: CampaignSpec) -> dict:
 
 def publish_issue(campaign_id: int) -> None:
     """Queue the issuing task by name once the current transaction has committed."""
-    transaction.on_commit(lambda: _send(campaign_id))
-
-
-def _send(campaign_id: int) -> None:
-    from canary.celery import app
-
-    try:
-        if app.conf.task_always_eager:  # send_task ignores eager mode: run it here instead
-            app.loader.import_default_modules()  # registers the task modules autodiscovery names
-            app.tasks[ISSUE_TASK].apply(args=[campaign_id])
-        else:
-            app.send_task(ISSUE_TASK, args=[campaign_id])
-    except Exception:
-        log.warning("could not queue issuing of campaign %s; the sweeper will", campaign_id, exc_info=True)
+    publish_after_commit(ISSUE_TASK, campaign_id)
 
 
 class _IssuedElsewhere(Exception):
@@ -201,6 +193,6 @@ def sweep_issuing() -> int:
             pk=campaign_id, status=CampaignStatus.ISSUING, issue_queued_at__lt=stale
         ).update(issue_queued_at=timezone.now())
         if won:
-            _send(campaign_id)
+            publish(ISSUE_TASK, campaign_id)
             requeued += 1
     return requeued

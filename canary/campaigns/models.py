@@ -236,11 +236,13 @@ class CampaignStatusChange(models.Model):
     """One step of a campaign's life (issuing → draft → active → ended …): who, when, why."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(_("from"), max_length=16, choices=CampaignStatus.choices, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, choices=CampaignStatus.choices)
-    actor = models.CharField(_("by"), max_length=150, blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=16, choices=CampaignStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to status"), max_length=16, choices=CampaignStatus.choices)
+    actor = models.CharField(_("changed by"), max_length=150, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["at", "id"]

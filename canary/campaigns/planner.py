@@ -182,23 +182,29 @@ def resolve_targets(spec: CampaignSpec) -> list[Node]:
     return sorted(nodes.values(), key=lambda n: n.code)
 
 
+def store_campaign(spec: CampaignSpec, actor: str | None = None, **fields: Any) -> Campaign:
+    """The campaign row of a spec (no decoys yet); ``fields`` sets more columns."""
+    return Campaign.objects.create(
+        slug=spec.slug,
+        name=spec.name,
+        carrier=spec.carrier.value,
+        strategy=spec.strategy,
+        decoys_per_node=spec.decoys_per_node,
+        label_template=spec.label_template,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        created_by=actor or "",
+        **fields,
+    )
+
+
 def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummary:
     """Create a draft campaign and issue all its decoys in one transaction."""
     if Campaign.objects.filter(slug=spec.slug).exists():
         raise SpecError([f"a campaign with slug {spec.slug!r} already exists"])
     targets = resolve_targets(spec)
     with transaction.atomic():
-        campaign = Campaign.objects.create(
-            slug=spec.slug,
-            name=spec.name,
-            carrier=spec.carrier.value,
-            strategy=spec.strategy,
-            decoys_per_node=spec.decoys_per_node,
-            label_template=spec.label_template,
-            starts_at=spec.starts_at,
-            ends_at=spec.ends_at,
-            created_by=actor or "",
-        )
+        campaign = store_campaign(spec, actor)
         summary = issue_decoys(campaign, targets, spec)
         record_transition(campaign, "", CampaignStatus.DRAFT, actor, f"{summary.decoys} decoys issued")
         record("campaign.create", actor=actor, obj=campaign, decoys=summary.decoys, targets=summary.targets)

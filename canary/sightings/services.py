@@ -36,11 +36,13 @@ def storage_name(sha256: str) -> str:
     return f"sightings/{sha256[:2]}/{sha256}"
 
 
-def store_upload(request, upload, seen_at: datetime | None, action: str) -> tuple[Document, bool]:
+def store_upload(
+    request, upload, seen_at: datetime | None, action: str, source: Source | None = None
+) -> tuple[Document, bool]:
     """An analyst's uploaded file (console or API): stored once, queued, and the upload audited."""
     with transaction.atomic():
         document, created = store_document(
-            upload.read(), upload.name, seen_at=seen_at, content_type=upload.content_type or ""
+            upload.read(), upload.name, source=source, seen_at=seen_at, content_type=upload.content_type or ""
         )
         record_request(request, action, document, created=created, size=document.size)
     return document, created
