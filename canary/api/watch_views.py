@@ -95,7 +95,7 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class NumberSerializer(serializers.ModelSerializer):
-    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = CanaryNumber
