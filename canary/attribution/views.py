@@ -13,6 +13,7 @@ from canary.campaigns.models import Campaign
 from canary.console.views import security_required
 
 from . import services
+from .explain import language
 from .models import AttributionSnapshot
 
 HISTORY = 60  # snapshots drawn in the evolution chart
@@ -62,16 +63,18 @@ def campaign_attribution(request, slug: str):
     snapshots = AttributionSnapshot.objects.filter(campaign=campaign).select_related("top_node")
     latest = snapshots.order_by("-computed_at", "-id").first()
     history = list(reversed(snapshots.order_by("-computed_at", "-id")[:HISTORY]))
-    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    lang = language(get_language() or "")
     nodes = []
     if latest is not None:
         for row in latest.result.get("nodes", []):
+            text = row.get("explanations", {}).get(lang, {})
             nodes.append(
                 {
                     **row,
                     "percent": round(100 * row["posterior"], 1),
                     "guilt": latest.result.get("baseline", {}).get(row["node"], 0.0),
-                    "text": row.get("explanations", {}).get(lang, row.get("explanation", "")),
+                    "text": text.get("summary", row.get("explanation", "")),
+                    "details": text.get("details", []),
                 }
             )
     record_request(request, "attribution.view", campaign, snapshot=latest.pk if latest else None)
@@ -81,6 +84,7 @@ def campaign_attribution(request, slug: str):
         {
             "campaign": campaign,
             "latest": latest,
+            "verdict": latest.result.get("verdicts", {}).get(lang, "") if latest else "",
             "nodes": nodes,
             "series": _evolution(history, [row["node"] for row in nodes[:CHART_NODES]]),
             "history": list(reversed(history))[:HISTORY_ROWS],
