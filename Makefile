@@ -40,7 +40,11 @@ run: setup system-deps
 	@echo ""
 	@echo "Console: http://$(HOST):$(PORT)/   (log in with the administrator printed above)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile $$($(BIN)/python -m canary.broker_check || echo web)
+	@echo "The demo process plays a leak at depot D-HZ-XH; play another: $(BIN)/python manage.py simulate_leak --campaign demo-depots --node CODE"
+	HOST=$(HOST) PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-$$(cat $${CANARY_VAR_DIR:-var}/demo-twilio-auth-token)} \
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} \
+	$(BIN)/honcho start -f Procfile $$($(BIN)/python -m canary.broker_check || echo web demo)
 
 lint: setup
 	$(BIN)/ruff check .

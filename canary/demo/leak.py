@@ -82,6 +82,15 @@ def send_sms(params: dict[str, str], token: str) -> int:
     return response.status_code
 
 
+def console_answers() -> bool:
+    """The console at ``PUBLIC_BASE_URL`` answers HTTP (any status)."""
+    try:
+        requests.head(settings.PUBLIC_BASE_URL + "/", timeout=5, allow_redirects=False)
+    except requests.RequestException:
+        return False
+    return True
+
+
 def dump_text(decoys: list[Decoy]) -> str:
     """The records as a seller lists them: a CSV sample of "fresh" waybills."""
     lines = ["运单号,收件人,电话,地址,物品"]
@@ -99,7 +108,7 @@ class Progress:
     sightings: int
     rank: int | None  # the node's rank in the latest attribution
     leak_set: list[str]  # the most probable leaker(s)
-    found: bool  # ranked first, or one of a joint leak (a node played before is still leaking)
+    found: bool  # was ranked first, or one of a joint leak (a node played before still leaks)
     incident: Incident | None
     alerts_sent: int
 
@@ -109,26 +118,31 @@ class Progress:
 
 
 def progress(leak: Leak, since: datetime, sms_sids: list[str]) -> Progress:
-    """How far the console has got: contacts stored, sightings found, ranking, incident, alert."""
+    """How far the console has got: contacts stored, sightings found, ranking, incident, alert.
+
+    The alert that counts is one sent after the node was first ranked first (it names the node),
+    not the earlier "new incident, not yet attributed" of the first strong signal.
+    """
     ids = [d.pk for d in leak.decoys]
-    latest = (
-        AttributionSnapshot.objects.filter(campaign=leak.campaign, computed_at__gte=since)
-        .order_by("-computed_at", "-id")
-        .first()
-    )
-    rank, leak_set = None, []
-    if latest is not None:
-        rank = next((row["rank"] for row in latest.result["nodes"] if row["node"] == leak.node.code), None)
-        leak_set = [m["node"] for m in latest.result.get("leak_set", [])]
-    found = rank == 1 or (len(leak_set) > 1 and leak.node.code in leak_set)
+    rank, leak_set, found_at = None, [], None
+    snapshots = AttributionSnapshot.objects.filter(campaign=leak.campaign, computed_at__gte=since)
+    for snapshot in snapshots.order_by("computed_at", "id"):
+        rank = next((row["rank"] for row in snapshot.result["nodes"] if row["node"] == leak.node.code), None)
+        leak_set = [m["node"] for m in snapshot.result.get("leak_set", [])]
+        if found_at is None and (rank == 1 or (len(leak_set) > 1 and leak.node.code in leak_set)):
+            found_at = snapshot.computed_at
     incident = Incident.objects.filter(campaign=leak.campaign, node=leak.node).order_by("-id").first()
-    sent = (AlertStatus.SENT, AlertStatus.DELIVERED)
+    alerts = Alert.objects.filter(
+        incident=incident,
+        status__in=(AlertStatus.SENT, AlertStatus.DELIVERED),
+        event__created_at__gte=found_at,
+    )
     return Progress(
         contacts=Contact.objects.filter(provider_sid__in=sms_sids).count(),
         sightings=Sighting.objects.filter(decoy_id__in=ids, created_at__gte=since).count(),
         rank=rank,
         leak_set=leak_set,
-        found=found,
+        found=found_at is not None,
         incident=incident,
-        alerts_sent=Alert.objects.filter(incident=incident, status__in=sent).count() if incident else 0,
+        alerts_sent=alerts.count() if incident and found_at else 0,
     )

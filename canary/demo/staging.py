@@ -61,6 +61,8 @@ def ensure_alerting() -> Channel:
                 EventKind.POSTERIOR_CROSSED,
             ],
             "min_severity": Severity.INFO,
+            # A training demo tells every step (new incident, then the node it is about).
+            "throttle_minutes": 0,
         },
     )
     if created:

@@ -1,15 +1,14 @@
 import random
 import time
 
-from celery import current_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from canary.audit.services import cli_actor, record
 from canary.demo import forum, leak, staging
+from tasks.sightings import fetch_source
 
-FETCH_TASK = "sightings.fetch_source"
 POLL_SECONDS = 2
 
 
@@ -48,14 +47,17 @@ class Command(BaseCommand):
             f"insider at {played.node.code} {played.node.name}: {len(played.decoys)} decoys taken"
         )
 
+        self._wait_for_console(options["timeout"])
         server = self._forum(options["forum_port"])
         try:
-            sids = self._send_sms(played, options["sms"], started)
-            if options["dump"]:
-                url = server.url if server else f"http://127.0.0.1:{options['forum_port']}/"
-                self._post_dump(played, options["dump"], started, url)
-            outcome = self._follow(played, started, sids, options["timeout"])
-            self._report(played, outcome, channel)
+            try:
+                self._play(played, started, channel, server, options)
+            except CommandError as exc:
+                if server is None or not options["serve"]:
+                    raise
+                # Beside the console (make run), a failed play must not stop the forum, or the
+                # whole process group with it: say what went wrong and keep serving.
+                self.stderr.write(f"simulate_leak: {exc}")
             if server is not None and options["serve"]:
                 self.stdout.write(f"forum served at {server.url} (Ctrl+C to stop)")
                 while True:
@@ -63,6 +65,22 @@ class Command(BaseCommand):
         finally:
             if server is not None:
                 server.stop()
+
+    def _play(self, played: leak.Leak, started, channel, server: forum.Forum | None, options) -> None:
+        sids = self._send_sms(played, options["sms"], started)
+        if options["dump"]:
+            url = server.url if server else f"http://127.0.0.1:{options['forum_port']}/"
+            self._post_dump(played, options["dump"], started, url)
+        outcome = self._follow(played, started, sids, options["timeout"])
+        self._report(played, outcome, channel)
+
+    def _wait_for_console(self, timeout: int) -> None:
+        """``make run`` starts this beside the console: wait until the console answers."""
+        deadline = time.monotonic() + timeout
+        while not leak.console_answers():
+            if time.monotonic() > deadline:
+                raise CommandError(f"the console at {settings.PUBLIC_BASE_URL} does not answer")
+            time.sleep(POLL_SECONDS)
 
     def _forum(self, port: int) -> forum.Forum | None:
         """Start the forum, or leave it to the one already serving the folder on that port."""
@@ -107,7 +125,7 @@ class Command(BaseCommand):
         )
         source = staging.ensure_source(url)
         # The source polls every minute; ask for a fetch now as well, as "fetch now" in the console.
-        current_app.tasks[FETCH_TASK].apply_async((source.pk,))
+        fetch_source.delay(source.pk)
         self.stdout.write(f"dump of {len(decoys)} records posted; source {source.name!r} polls it")
 
     def _follow(self, played: leak.Leak, started, sids: list[str], timeout: int) -> leak.Progress:
