@@ -218,7 +218,7 @@ class Attribution:
 
     @property
     def noise_most_likely(self) -> bool:
-        """ "Noise only" is the single most probable reading of the signals."""
+        """True when "noise only" is the single most probable reading of the signals."""
         return bool(self.hypotheses) and self.hypotheses[0].members == ()
 
     def pointed_at(self, limit: int | None = None) -> list[NodeScore]:

@@ -68,6 +68,8 @@ def campaign_attribution(request, slug: str):
     if latest is not None:
         for row in latest.result.get("nodes", []):
             text = row.get("explanations", {}).get(lang, {})
+            if isinstance(text, str):  # a snapshot stored before explanations had details
+                text = {"summary": text}
             nodes.append(
                 {
                     **row,
