@@ -61,6 +61,12 @@ DEFAULT_LEAK_RATES: tuple[float, ...] = (
     0.98,
     0.999,
 )
+# Below 2% a rate is possible (a few records sold out of many seen) but rarer: each such grid point
+# weighs a quarter, so the low end rescues a big node with one surfaced decoy without diluting the
+# evidence of typical leakers (bench/attribution.py: top-1 unchanged with it, one cell 0.2 points
+# lower with equal weights).
+LOW_LEAK_RATE = 0.02
+LOW_LEAK_RATE_WEIGHT = 0.25
 MAX_LEAK_RATE = 0.999  # q = 1 would make one unsurfaced decoy an absolute alibi
 MIN_FALSE_RATE = 1e-7
 
@@ -73,7 +79,8 @@ class Params:
     learn_false_rate: bool = True
     false_rate_prior_weight: float = 200.0  # how many decoys' worth of belief the prior guess carries
     leak_rates: tuple[float, ...] = DEFAULT_LEAK_RATES
-    leak_rate_weights: tuple[float, ...] | None = None  # prior over leak_rates (uniform if None)
+    # Prior over leak_rates; None: 1 each, LOW_LEAK_RATE_WEIGHT below LOW_LEAK_RATE.
+    leak_rate_weights: tuple[float, ...] | None = None
     min_lag_seconds: float = 0.0  # a node must have seen a decoy this long before it surfaced
     settle_seconds: float = 0.0  # decoys seen more recently than this are not yet evidence of silence
     now: float | None = None  # epoch seconds of the evaluation (default: latest exposure or signal)
@@ -399,7 +406,7 @@ def _set_loglik(
 def _leak_rate_grid(params: Params) -> tuple[np.ndarray, np.ndarray]:
     q = np.minimum(np.asarray(params.leak_rates, np.float64), MAX_LEAK_RATE)
     w = (
-        np.ones(len(q))
+        np.where(q < LOW_LEAK_RATE, LOW_LEAK_RATE_WEIGHT, 1.0)
         if params.leak_rate_weights is None
         else np.asarray(params.leak_rate_weights, np.float64)
     )
