@@ -36,7 +36,7 @@ from canary.attribution.ledger import Ledger
 
 TIME_ZONE = ZoneInfo("Asia/Shanghai")
 LANGUAGES = ("zh-hans", "en")
-SHOWN_WAYBILLS = 5  # list at most this many waybill numbers in a sentence
+SHOWN_WAYBILLS = 5  # list at most this many waybill numbers (or nodes) in a sentence
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 CONTEXT = "attribution"
 
@@ -94,6 +94,10 @@ S_WEAK = N_(
 S_NONE = N_(
     "No evidence against {node} (probability {p}): none of the {seen} decoy waybills it handled "
     "surfaced after it had them."
+)
+S_SHARED = N_(
+    "The evidence points at {node}, but not firmly (probability {p}): only signals that fit several "
+    "decoys (a shared canary number, a masked name) include decoys it handled."
 )
 S_WAYBILLS = N_("Surfaced waybills: {waybills}.")
 S_CLEARED = N_("It is cleared by time for {n} surfaced waybills: they surfaced before it had them.")
@@ -190,9 +194,10 @@ class _Text:
     def join(self, sentences: list[str]) -> str:
         return "".join(sentences) if self.lang == "zh-hans" else " ".join(sentences)
 
-    def listing(self, items: list[str]) -> str:
+    def listing(self, items: list[str], total: int | None = None) -> str:
+        """The first few ``items``, then "and N more" up to ``total`` (default: all of them)."""
         shown = self(SEPARATOR).join(items[:SHOWN_WAYBILLS])
-        more = len(items) - SHOWN_WAYBILLS
+        more = (len(items) if total is None else total) - min(len(items), SHOWN_WAYBILLS)
         return shown + (self(MORE, n=more) if more > 0 else "")
 
     def node(self, score: NodeScore) -> str:
@@ -230,20 +235,15 @@ def _in_leak_set(result: Attribution, code: str) -> bool:
 # --------------------------------------------------------------------------------------------------
 
 
-def verdict(result: Attribution, lang: str = "zh-hans", limit: int = SHOWN_WAYBILLS) -> str:
+def verdict(result: Attribution, lang: str = "zh-hans") -> str:
     """The most likely reading of the signals, in one or two sentences, said before any ranking."""
     t = _Text(lang, None)
     if result.noise_most_likely:
-        pointed = result.pointed_at(limit)
+        pointed = [t.node(n) for n in result.pointed_at(SHOWN_WAYBILLS)]
         if not pointed:
             return t(V_NOISE_NOTHING, p=_p(result.noise_only))
-        names = [t.node(n) for n in pointed]
-        more = len(result.pointed_at()) - len(pointed)
-        return t(
-            V_NOISE_POINTS,
-            p=_p(result.noise_only),
-            nodes=t(SEPARATOR).join(names) + (t(MORE, n=more) if more > 0 else ""),
-        )
+        nodes = t.listing(pointed, total=int(result.table.supported.sum()))
+        return t(V_NOISE_POINTS, p=_p(result.noise_only), nodes=nodes)
     if len(result.leak_set) > 1:
         nodes = t(SEPARATOR).join(t.node(result.node(m.code)) for m in result.leak_set)
         return t(V_SET, nodes=nodes, p=_p(result.leak_set_posterior))
@@ -276,7 +276,9 @@ def _summary(result: Attribution, node: NodeScore, t: _Text) -> list[str]:
         if node.cleared_by_time:
             parts.append(t(S_CLEARED, n=len(node.cleared_by_time)))
         return parts
-    if result.noise_most_likely or (node.rank > 1 and not _in_leak_set(result, node.code)):
+    if not node.supporting_decoys:
+        parts = [t(S_SHARED, **values)]
+    elif result.noise_most_likely or (node.rank > 1 and not _in_leak_set(result, node.code)):
         parts = [t(S_WEAK, **values)]
     elif _in_leak_set(result, node.code):
         parts = [t(S_SET, **values)]

@@ -135,3 +135,13 @@ def test_a_node_with_no_evidence_says_so(one_strong_sighting):
     summary = explain_node(result, ledger, "D000", "en").summary
     assert summary.startswith("No evidence against D000 (depot)")
     assert verdict(result, "zh-hans").startswith("最可能的解读：仅为噪声")
+
+
+def test_a_node_only_a_shared_number_points_at_says_so():
+    # One SMS to a canary number shared by decoys 0 (A) and 1 (B): an OR signal.
+    ledger = Ledger(["A", "B"], ["depot", "depot"], range(2), [0, 1], [0, 1], [T0, T0])
+    result = attribute(ledger, [Signal((0, 1), T0 + 86400, kind="sms")], Params())
+    summary = explain_node(result, ledger, "A", "en").summary
+    assert summary.startswith("The evidence points at A (depot), but not firmly")
+    assert "only signals that fit several decoys" in summary
+    assert "共用的金丝雀号码" in explain_node(result, ledger, "A").summary
