@@ -33,12 +33,15 @@ system-deps:
 	    || echo "warning: could not install$$missing (labels fall back to a built-in font; browser tests skip)"; \
 	fi
 
-# Front-end libraries come from the npm registry (package-lock.json) into our static files; the
-# copies are committed, so running the product needs no npm.
+# Front-end libraries (htmx, Apache ECharts) come from the npm registry (package-lock.json) into
+# our static files with their licences; the copies are committed, so running the product needs no npm.
 vendor:
 	npm ci --no-audit --no-fund --ignore-scripts
 	cp node_modules/htmx.org/dist/htmx.min.js canary/console/static/console/vendor/htmx.min.js
 	cp node_modules/htmx.org/LICENSE canary/console/static/console/vendor/htmx.LICENSE
+	cp node_modules/echarts/dist/echarts.min.js canary/console/static/console/vendor/echarts.min.js
+	cp node_modules/echarts/LICENSE canary/console/static/console/vendor/echarts.LICENSE
+	cp node_modules/echarts/NOTICE canary/console/static/console/vendor/echarts.NOTICE
 
 run: setup system-deps
 	$(BIN)/python manage.py migrate --noinput
@@ -47,7 +50,11 @@ run: setup system-deps
 	@echo ""
 	@echo "Console: http://$(HOST):$(PORT)/   (log in with the administrator printed above)"
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile $$($(BIN)/python -m canary.broker_check || echo web)
+	@echo "The demo process plays a leak at depot D-HZ-XH; play another: $(BIN)/python manage.py simulate_leak --campaign demo-depots --node CODE"
+	HOST=$(HOST) PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+	TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-$$(cat $${CANARY_VAR_DIR:-var}/demo-twilio-auth-token)} \
+	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} \
+	$(BIN)/honcho start -f Procfile $$($(BIN)/python -m canary.broker_check || echo web demo)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -60,16 +67,6 @@ test: setup system-deps lint
 
 bench: setup system-deps
 	$(BIN)/python bench/run_all.py
-
-# Apache ECharts for the console's charts, from the npm registry (package-lock.json), copied
-# into the console's static files with its licence; part of `make vendor`.
-.PHONY: vendor-echarts
-vendor: vendor-echarts
-vendor-echarts:
-	npm ci --no-audit --no-fund --ignore-scripts
-	cp node_modules/echarts/dist/echarts.min.js canary/console/static/console/vendor/echarts.min.js
-	cp node_modules/echarts/LICENSE canary/console/static/console/vendor/echarts.LICENSE
-	cp node_modules/echarts/NOTICE canary/console/static/console/vendor/echarts.NOTICE
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -18,6 +18,7 @@ from canary.attribution.models import AttributionSnapshot
 from canary.audit.roles import SECURITY_ADMIN, SECURITY_ANALYST, VIEWER
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
+from canary.queue import publish_after_commit
 
 from .exceptions import Conflict
 from .permissions import RoleRequired, request_role
@@ -176,14 +177,8 @@ class IncidentViewSet(
             return Response(CaseFileSerializer(incident.case_files.order_by("-created_at"), many=True).data)
         case = CaseFile.objects.create(incident=incident, requested_by=request.user.get_username())
         record_request(request, "incident.case_file", incident, case_file=case.pk)
-        transaction.on_commit(lambda: _queue_case_file(case.pk))
+        publish_after_commit("alerts.build_case_file", case.pk)
         return Response(CaseFileSerializer(case).data, status=status.HTTP_202_ACCEPTED)
-
-
-def _queue_case_file(case_id: int) -> None:
-    from tasks.alerts import build_case_file
-
-    build_case_file.delay(case_id)
 
 
 class ChannelSerializer(serializers.ModelSerializer):

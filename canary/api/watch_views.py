@@ -19,6 +19,7 @@ from canary.phones import numbers as number_service
 from canary.phones.models import CanaryNumber, Contact
 from canary.phones.pool import NumberError, add_numbers
 from canary.phones.providers import ProviderError
+from canary.queue import publish_after_commit
 from canary.sightings.forms import validate_upload_size
 from canary.sightings.models import Source
 from canary.sightings.services import store_document
@@ -178,14 +179,8 @@ class SourceViewSet(viewsets.ModelViewSet):
     def fetch(self, request, pk=None):
         source = self.get_object()
         record_request(request, "api.sources.fetch", source)
-        transaction.on_commit(lambda: _queue_fetch(source.pk))
+        publish_after_commit("sightings.fetch_source", source.pk)
         return Response(SourceSerializer(source).data, status=status.HTTP_202_ACCEPTED)
-
-
-def _queue_fetch(source_id: int) -> None:
-    from tasks.sightings import fetch_source
-
-    fetch_source.delay(source_id)
 
 
 class IngestSerializer(serializers.Serializer):

@@ -3,15 +3,15 @@
 Owned numbers are scarce, so K numbers serve many nodes: every node gets a distinct set of
 ``weight`` numbers (a constant-weight codeword). The set of numbers that get called then
 points at the node, as in non-adaptive group testing. Codewords are chosen greedily to keep
-the pairwise distance large, so that the calls of a few leaking nodes still decode.
+the pairwise distance large, so that the calls of a few leaking nodes still decode (the
+attribution engine does the decoding, with timing and silent decoys).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 
 class CodebookTooSmall(ValueError):
@@ -67,38 +67,3 @@ def codewords(
             if shared > overlap[i]:
                 overlap[i] = shared
     return chosen
-
-
-def min_distance(words: Sequence[frozenset[int]]) -> int:
-    """Smallest Hamming distance between two codewords (|a △ b|); 0 for fewer than two words."""
-    return min((len(a ^ b) for a, b in itertools.combinations(words, 2)), default=0)
-
-
-@dataclass(frozen=True)
-class CallMatch:
-    node: int  # index into the codeword list
-    covered: float  # share of the node's numbers that were called
-    possible: bool  # every number of its codeword was called (COMP: cannot be ruled out)
-    definite: bool  # the only possible node that explains some called number (DD)
-
-
-def decode_calls(words: Sequence[frozenset[int]], called: Collection[int]) -> list[CallMatch]:
-    """Which nodes' codewords explain the set of numbers that got called, best first.
-
-    Group-testing decoding: a node whose whole codeword was called is *possible* (COMP); a possible
-    node that is the only possible one for some called number is *definite* (DD). Numbers called by
-    spam make extra nodes possible but rarely definite, and a leaker that passed on only part of its
-    decoys shows up as a high but incomplete coverage. The full posterior, with timing and silent
-    decoys, is the engine's job; this is the quick look a planner needs.
-    """
-    called = set(called)
-    coverage = [len(w & called) / len(w) if w else 0.0 for w in words]
-    possible = [c == 1.0 for c in coverage]
-    explainers: dict[int, list[int]] = {}
-    for i, word in enumerate(words):
-        if possible[i]:
-            for number in word:
-                explainers.setdefault(number, []).append(i)
-    definite = {nodes[0] for nodes in explainers.values() if len(nodes) == 1}
-    matches = [CallMatch(i, coverage[i], possible[i], i in definite) for i in range(len(words))]
-    return sorted(matches, key=lambda m: (not m.definite, not m.possible, -m.covered, m.node))

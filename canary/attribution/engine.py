@@ -38,7 +38,12 @@ from canary.attribution.ledger import Ledger
 from canary.attribution.pgm import ledger_guilt
 
 # Leak rates the posterior averages over: denser near 0 and 1, where the likelihood changes fastest.
+# The low end reaches sellers of "a few records out of many seen" (a merchant whose one decoy of 85
+# surfaced): without it, every silent decoy of a big node would weigh against it at q >= 2%.
 DEFAULT_LEAK_RATES: tuple[float, ...] = (
+    0.002,
+    0.005,
+    0.01,
     0.02,
     0.04,
     0.07,
@@ -56,6 +61,12 @@ DEFAULT_LEAK_RATES: tuple[float, ...] = (
     0.98,
     0.999,
 )
+# Below 2% a rate is possible (a few records sold out of many seen) but rarer: each such grid point
+# weighs a quarter, so the low end rescues a big node with one surfaced decoy without diluting the
+# evidence of typical leakers (bench/attribution.py: top-1 unchanged with it, one cell 0.2 points
+# lower with equal weights).
+LOW_LEAK_RATE = 0.02
+LOW_LEAK_RATE_WEIGHT = 0.25
 MAX_LEAK_RATE = 0.999  # q = 1 would make one unsurfaced decoy an absolute alibi
 MIN_FALSE_RATE = 1e-7
 
@@ -68,7 +79,8 @@ class Params:
     learn_false_rate: bool = True
     false_rate_prior_weight: float = 200.0  # how many decoys' worth of belief the prior guess carries
     leak_rates: tuple[float, ...] = DEFAULT_LEAK_RATES
-    leak_rate_weights: tuple[float, ...] | None = None  # prior over leak_rates (uniform if None)
+    # Prior over leak_rates; None: 1 each, LOW_LEAK_RATE_WEIGHT below LOW_LEAK_RATE.
+    leak_rate_weights: tuple[float, ...] | None = None
     min_lag_seconds: float = 0.0  # a node must have seen a decoy this long before it surfaced
     settle_seconds: float = 0.0  # decoys seen more recently than this are not yet evidence of silence
     now: float | None = None  # epoch seconds of the evaluation (default: latest exposure or signal)
@@ -98,6 +110,7 @@ class NodeScore:
     seen: int  # decoys this node saw
     silent: int  # decoys it saw that have not surfaced (evidence against it)
     pgm_guilt: float
+    supported: bool  # some surfaced decoy (or OR-signal candidate) was seen by it in time
 
 
 @dataclass
@@ -140,6 +153,7 @@ class NodeTable:
     silent: np.ndarray
     pgm_guilt: np.ndarray
     order: np.ndarray  # node indexes, best first
+    supported: np.ndarray  # bool per node: it saw a surfaced decoy (or an OR candidate) in time
     in_time: sp.csr_matrix  # nodes × surfaced decoys seen in time
     late: sp.csr_matrix  # nodes × surfaced decoys seen only after they surfaced
     surfaced_ids: np.ndarray  # decoy id of each column
@@ -166,6 +180,7 @@ class NodeTable:
             seen=int(self.seen[j]),
             silent=int(self.silent[j]),
             pgm_guilt=float(self.pgm_guilt[j]),
+            supported=bool(self.supported[j]),
         )
 
 
@@ -209,6 +224,20 @@ class Attribution:
         return self.ranked(1)[0] if len(self.table.order) else None
 
     @property
+    def noise_most_likely(self) -> bool:
+        """True when "noise only" is the single most probable reading of the signals."""
+        return bool(self.hypotheses) and self.hypotheses[0].members == ()
+
+    def pointed_at(self, limit: int | None = None) -> list[NodeScore]:
+        """Nodes some evidence points at (saw a surfaced decoy in time), best first."""
+        n = int(self.table.supported.sum())
+        return self.ranked(n if limit is None else min(n, limit))
+
+    def ranking_key(self) -> np.ndarray:
+        """Per node, a score whose order is the ranking's: support first, then the posterior."""
+        return self.table.posterior + 2.0 * self.table.supported
+
+    @property
     def posterior(self) -> np.ndarray:
         """Probability that each node (by ledger index) is a leaker."""
         return self.table.posterior
@@ -233,10 +262,13 @@ class Attribution:
                     "cleared_by_time": list(n.cleared_by_time),
                     "seen": n.seen,
                     "silent": n.silent,
+                    "supported": n.supported,
                 }
                 for n in ranked
             ],
             "noise_only": round(self.noise_only, 6),
+            "noise_most_likely": self.noise_most_likely,
+            "pointed_at": [n.code for n in self.pointed_at(limit)],
             "leak_set": [
                 {
                     "node": m.code,
@@ -265,6 +297,11 @@ class _Layout:
     late: sp.csr_matrix  # nodes × direct decoys: saw it only after it surfaced
     silent: np.ndarray  # per node: decoys seen (before the settle cutoff) that nothing points at
     or_counts: sp.csr_matrix  # nodes × OR signals: how many of the candidates it saw in time
+
+
+def _supported(lay: _Layout) -> np.ndarray:
+    """Per node: it saw in time a surfaced decoy or a candidate of an OR signal."""
+    return np.asarray((lay.in_time.getnnz(axis=1) > 0) | (lay.or_counts.getnnz(axis=1) > 0))
 
 
 def _exposures_of(ledger: Ledger, decoys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -369,7 +406,7 @@ def _set_loglik(
 def _leak_rate_grid(params: Params) -> tuple[np.ndarray, np.ndarray]:
     q = np.minimum(np.asarray(params.leak_rates, np.float64), MAX_LEAK_RATE)
     w = (
-        np.ones(len(q))
+        np.where(q < LOW_LEAK_RATE, LOW_LEAK_RATE_WEIGHT, 1.0)
         if params.leak_rate_weights is None
         else np.asarray(params.leak_rate_weights, np.float64)
     )
@@ -509,8 +546,7 @@ def _colluding_sets(
     params: Params,
 ) -> tuple[list[tuple[int, ...]], np.ndarray]:
     """All pairs among the strongest single suspects, then the best pair extended by a third."""
-    has_evidence = np.asarray((lay.in_time.getnnz(axis=1) > 0) | (lay.or_counts.getnnz(axis=1) > 0))
-    pool = np.flatnonzero(has_evidence)
+    pool = np.flatnonzero(_supported(lay))
     if len(pool) < 2:
         return [], np.zeros(0)
     cands = pool[np.argsort(-single_score[pool], kind="stable")[: params.set_candidates]]
@@ -568,8 +604,12 @@ def _result(
     seen = ledger.seen_counts()
     direct_ids = ledger.decoy_ids[ev.decoy]
     in_time, late = lay.in_time.tocsr(), lay.late.tocsr()
-    # Rank by posterior; ties (e.g. nodes with no evidence at all) by the evidence itself.
-    order = np.lexsort((np.arange(n), -single, -marginal))
+    # A node no surfaced decoy points at is never ranked above one that some evidence points at,
+    # whatever the silent decoys do to the posteriors (a node that saw nothing surface and little
+    # at all keeps nearly its prior; a big node with one surfaced decoy can fall below it). Within
+    # each group: by posterior, ties (e.g. nodes with no evidence at all) by the evidence itself.
+    supported = _supported(lay)
+    order = np.lexsort((np.arange(n), -single, -marginal, ~supported))
     table = NodeTable(
         codes=ledger.node_codes,
         kinds=ledger.node_kinds,
@@ -580,6 +620,7 @@ def _result(
         silent=lay.silent,
         pgm_guilt=guilt,
         order=order,
+        supported=supported,
         in_time=in_time,
         late=late,
         surfaced_ids=direct_ids,

@@ -32,7 +32,7 @@ from canary.queue import publish
 
 from .engine import Attribution, Params, attribute
 from .evidence import Signal as EngineSignal
-from .explain import explain, report
+from .explain import LANGUAGES, explain_node, language, report, verdict
 from .ledger import Ledger
 from .models import AttributionSnapshot, RecomputeState, Signal
 from .plan_quality import plan_quality
@@ -40,7 +40,6 @@ from .plan_quality import plan_quality
 log = logging.getLogger(__name__)
 
 DAY_SECONDS = 86_400
-LANGUAGES = ("zh-hans", "en")
 REPORT_LIMIT = 20  # ranked nodes kept in a report and a snapshot
 INCIDENT_RANKING = 10  # nodes shown in an incident's snapshot
 # A queued recompute not started after this long is taken as lost (broker restart, dropped message).
@@ -150,7 +149,17 @@ class Computation:
 
 
 def _empty_report() -> dict[str, Any]:
-    return {"nodes": [], "noise_only": 1.0, "leak_set": [], "leak_set_posterior": 1.0, "baseline": {}}
+    return {
+        "nodes": [],
+        "noise_only": 1.0,
+        "noise_most_likely": True,
+        "pointed_at": [],
+        "verdict": "",
+        "verdicts": dict.fromkeys(LANGUAGES, ""),
+        "leak_set": [],
+        "leak_set_posterior": 1.0,
+        "baseline": {},
+    }
 
 
 def compute(
@@ -158,9 +167,12 @@ def compute(
 ) -> Computation:
     """Run the engine on the campaign as it stands; no side effects.
 
-    The report is the ``attribute --json`` document. Each node row also carries its ``name``,
-    the waybill numbers of its supporting decoys and its explanation in every console language
-    (``explanations``), so a stored snapshot can be shown in either.
+    The report is the ``attribute --json`` document (``verdict`` first: the most likely reading,
+    then the ranked ``nodes``). A stored snapshot can be shown in either console language and to
+    any role, so each node row also carries its ``name``, the waybill numbers of its supporting
+    decoys and ``explanations``: per language a ``summary`` and ``details`` citing waybill numbers
+    (security roles) and ``summary_redacted``/``details_redacted`` with counts only (viewers, who
+    may not see decoy identities). ``verdicts`` holds the verdict per language (no identities).
     """
     lang = lang or settings.LANGUAGE_CODE
     now = now or timezone.now()
@@ -169,20 +181,28 @@ def compute(
     result = None
     if ledger.n_nodes:
         result = attribute(ledger, signals.values(), params_from_settings(now))
-        data = report(result, ledger, lang, limit=limit)
+        waybills = dict(Decoy.objects.filter(id__in=list(result.surfaced)).values_list("id", "waybill_no"))
+        data = report(result, ledger, lang, limit=limit, waybills=waybills)
+        data["verdicts"] = {other: verdict(result, other) for other in LANGUAGES}
     else:  # a campaign without decoys or targets: nothing can be attributed
+        waybills = {}
         data = _empty_report()
     data["signals"] = len(signals)
     names = dict(Node.objects.filter(code__in=[r["node"] for r in data["nodes"]]).values_list("code", "name"))
-    supporting = {d for row in data["nodes"] for d in row["supporting_decoys"]}
-    waybills = dict(Decoy.objects.filter(id__in=supporting).values_list("id", "waybill_no"))
     for row in data["nodes"]:
         row["name"] = names.get(row["node"], "")
         row["supporting_waybills"] = [waybills[d] for d in row["supporting_decoys"] if d in waybills]
-        row["explanations"] = {
-            other: row["explanation"] if other == lang else explain(result, ledger, row["node"], other)
-            for other in LANGUAGES
-        }
+        row["explanations"] = {}
+        for other in LANGUAGES:
+            full = explain_node(result, ledger, row["node"], other, waybills)
+            redacted = explain_node(result, ledger, row["node"], other, None)
+            row["explanations"][other] = {
+                "summary": full.summary,
+                "details": full.details,
+                "summary_redacted": redacted.summary,
+                "details_redacted": redacted.details,
+            }
+    data["language"] = language(lang)
     data["campaign"] = campaign.slug
     data["computed_at"] = now.isoformat()
     return Computation(campaign, data, result, ledger, signals, now)
@@ -246,6 +266,8 @@ def notify_incident(computation: Computation, snapshot: AttributionSnapshot) -> 
             for row in computation.report["nodes"][:INCIDENT_RANKING]
         ],
         "explanation": top["explanation"],
+        "explanation_redacted": top["explanations"][computation.report["language"]]["summary_redacted"],
+        "verdict": computation.report["verdict"],
         "noise_only": computation.report["noise_only"],
         "signals": computation.report["signals"],
         "leak_set": computation.report["leak_set"],

@@ -296,10 +296,6 @@ class World:
     scenario: Scenario
     now: float  # when the signals were collected
 
-    @property
-    def leaker_codes(self) -> tuple[str, ...]:
-        return tuple(self.ledger.node_codes[j] for j in self.leakers)
-
 
 def sample_world(
     ledger: Ledger, scenario: Scenario, rng: np.random.Generator, leakers: tuple[int, ...] | None = None
@@ -370,16 +366,3 @@ def sample_world(
             if later <= now:
                 signals.append(Signal((int(ids[d]),), later, kind=("call", "sms")[rng.integers(2)]))
     return World(ledger=ledger, signals=signals, leakers=tuple(leakers), scenario=scenario, now=now)
-
-
-def simulate(
-    network: NetworkSpec | None = None,
-    decoys_per_node: int = 12,
-    scenario: Scenario | None = None,
-    seed: int = 0,
-) -> World:
-    """One complete world: network, seeding plan, leak and signals, reproducible from ``seed``."""
-    rng = np.random.default_rng(seed)
-    net = build_network(network or NetworkSpec(), rng)
-    ledger = seed_ledger(net, decoys_per_node, rng)
-    return sample_world(ledger, scenario or Scenario(), rng)

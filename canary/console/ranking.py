@@ -1,19 +1,20 @@
-"""A stored attribution ranking as the console shows it: one short sentence per node in plain
-words, the engine's full explanation behind "details", and the reading to give first when noise
-alone explains the signals best. Viewers get the same ranking with no decoy identity in it.
+"""A stored attribution ranking as the console shows it.
+
+The words come from the engine's own explanations stored in the snapshot (``explain.py``): per node
+one short summary in plain words citing waybill numbers, details behind a toggle, and the verdict
+to give first — "noise only" when that is the likeliest reading. Viewers get the redacted texts,
+which carry counts but no decoy identity.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import get_language, ngettext
-from django.utils.translation import gettext as _
+from django.utils.translation import get_language
 
+from canary.attribution.explain import language
 from canary.attribution.models import AttributionSnapshot
-
-WAYBILLS_IN_SENTENCE = 3
 
 
 @dataclass
@@ -27,44 +28,29 @@ class RankedNode:
     seen: int
     silent: int
     cleared: int
-    summary: str  # one short sentence
-    details: str  # the engine's explanation (security roles only; it cites decoys)
+    summary: str  # one short sentence in plain words
+    details: list[str] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
         return round(100 * self.posterior, 1)
 
 
-def _summary(row: dict[str, Any], security: bool) -> str:
-    supporting, seen = len(row.get("supporting_decoys", [])), row.get("seen", 0)
-    if supporting:
-        text = ngettext(
-            "%(n)d of the %(seen)d decoys it saw surfaced",
-            "%(n)d of the %(seen)d decoys it saw surfaced",
-            supporting,
-        ) % {"n": supporting, "seen": seen}
-        waybills = row.get("supporting_waybills", [])
-        if security and waybills:
-            shown = "、".join(waybills[:WAYBILLS_IN_SENTENCE])
-            text += _(" (%(waybills)s)") % {
-                "waybills": shown + ("…" if len(waybills) > WAYBILLS_IN_SENTENCE else "")
-            }
-        silent = row.get("silent", 0)
-        if silent:
-            text += _("; %(silent)d stayed silent") % {"silent": silent}
-        return text + _(".")
-    if row.get("cleared_by_time"):
-        return _("Its decoys surfaced before it saw them: the timing clears it.")
-    return _("None of the %(seen)d decoys it saw has surfaced: nothing points at it.") % {"seen": seen}
+def _texts(row: dict[str, Any], lang: str, security: bool) -> tuple[str, list[str]]:
+    text = row.get("explanations", {}).get(lang, {})
+    if isinstance(text, str):  # a snapshot stored before explanations had summaries and details
+        return (text, []) if security else ("", [])
+    suffix = "" if security else "_redacted"
+    return text.get("summary" + suffix, ""), list(text.get("details" + suffix, []))
 
 
 def ranked_nodes(snapshot: AttributionSnapshot | None, security: bool) -> list[RankedNode]:
     if snapshot is None:
         return []
-    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
+    lang = language(get_language() or "")
     rows = []
     for row in snapshot.result.get("nodes", []):
-        details = row.get("explanations", {}).get(lang, row.get("explanation", "")) if security else ""
+        summary, details = _texts(row, lang, security)
         rows.append(
             RankedNode(
                 rank=row.get("rank", len(rows) + 1),
@@ -76,31 +62,15 @@ def ranked_nodes(snapshot: AttributionSnapshot | None, security: bool) -> list[R
                 seen=row.get("seen", 0),
                 silent=row.get("silent", 0),
                 cleared=len(row.get("cleared_by_time", [])),
-                summary=_summary(row, security),
+                summary=summary,
                 details=details,
             )
         )
     return rows
 
 
-def reading(snapshot: AttributionSnapshot | None, nodes: list[RankedNode]) -> str:
-    """What to say before the table: "noise only" when it is the likeliest reading, with the nodes
-    the evidence still points to; otherwise the leading node."""
+def reading(snapshot: AttributionSnapshot | None) -> str:
+    """The verdict to say before the table (node codes only, no decoy identity)."""
     if snapshot is None:
         return ""
-    pointed = [n.node for n in nodes if n.supporting][:3]
-    top = nodes[0] if nodes else None
-    if top is None or snapshot.noise_only >= top.posterior:
-        if pointed:
-            return _(
-                "Noise alone is the likeliest reading of these signals (%(noise).3f); the evidence that "
-                "exists points at %(nodes)s."
-            ) % {"noise": snapshot.noise_only, "nodes": "、".join(pointed)}
-        return _(
-            "Noise alone is the likeliest reading of these signals (%(noise).3f); no node is supported."
-        ) % {"noise": snapshot.noise_only}
-    return _("The likeliest leaker is %(node)s %(name)s (%(posterior).3f).") % {
-        "node": top.node,
-        "name": top.name,
-        "posterior": top.posterior,
-    }
+    return snapshot.result.get("verdicts", {}).get(language(get_language() or ""), "")

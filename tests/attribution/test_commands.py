@@ -57,15 +57,32 @@ def test_attribute_json_ranks_the_leaking_depot_first_with_the_documented_keys(l
 def test_attribute_explains_in_english_on_request(leaked):
     data = json.loads(run("attribute", leaked.slug, "--json", "--lang", "en"))
 
-    assert data["nodes"][0]["explanation"].startswith(f"{LEAKER} (depot): probability of leaking")
+    assert data["verdict"].startswith(f"Most likely reading: {LEAKER} (depot) leaks")
+    assert data["nodes"][0]["explanation"].startswith(f"{LEAKER} (depot) is the most likely source")
+    waybills = Decoy.objects.filter(campaign=leaked, target__code=LEAKER).values_list("waybill_no", flat=True)
+    assert all(w in data["nodes"][0]["explanation"] for w in waybills)
+
+
+@pytest.mark.django_db
+def test_attribute_says_noise_first_when_noise_is_the_likeliest_reading(campaign):
+    decoy = Decoy.objects.filter(campaign=campaign, target__code=LEAKER).first()
+    record_signal(
+        kind="sms", decoy_ids=[decoy.pk], seen_at=SEEN, strength=1.0, dedupe_key="sms:1", origin="phones:1"
+    )
+
+    lines = run("attribute", campaign.slug, "--lang", "en").splitlines()
+
+    assert lines[1].startswith("Most likely reading: noise only")
+    assert f"The evidence points at: {LEAKER} (depot)" in lines[1]
+    assert lines[4].split()[:2] == ["1*", LEAKER]
 
 
 @pytest.mark.django_db
 def test_attribute_prints_a_table_and_is_audited_without_storing_a_snapshot(leaked):
     text = run("attribute", leaked.slug)
 
-    first_row = text.splitlines()[3]
-    assert first_row.split()[:2] == ["1", LEAKER]
+    first_row = text.splitlines()[4]
+    assert first_row.split()[:2] == ["1*", LEAKER]
     assert "█" in first_row
     assert AuditEvent.objects.filter(action="attribution.run").exists()
     assert not AttributionSnapshot.objects.exists()

@@ -170,3 +170,45 @@ def test_the_result_serialises_ranked_nodes_baseline_and_noise():
     assert data["nodes"][0]["supporting_decoys"] == [0, 1]
     assert set(data) >= {"nodes", "baseline", "signals", "noise_only", "leak_set"}
     assert np.isclose(sum(r["posterior"] for r in data["nodes"]) + data["noise_only"], 1.0, atol=0.05)
+
+
+def merchant_leak_before_handover() -> Ledger:
+    """The merchant saw 85 decoys; its decoy 0 surfaced before it reached the vendors or the depot."""
+    codes = ["MERCHANT", "VENDOR-A", "VENDOR-B", "DEPOT"]
+    nodes, decoys, when = [0] * 85, list(range(85)), [0.0] * 85
+    for j in (1, 2, 3):
+        nodes.append(j)
+        decoys.append(0)
+        when.append(200.0)
+    return Ledger(codes, ["merchant", "vendor", "vendor", "depot"], range(85), nodes, decoys, when)
+
+
+def test_a_node_with_no_supporting_decoy_is_never_ranked_above_one_with_support():
+    result = attribute(merchant_leak_before_handover(), surfaced(0, at=100.0), Params())
+    merchant = result.node("MERCHANT")
+    assert merchant.rank == 1
+    assert merchant.supported
+    assert [n.supported for n in result.nodes] == [True, False, False, False]
+    # The vendors keep nearly their prior; the merchant's 84 silent decoys cost it more than its one
+    # surfaced decoy earns, so the posterior alone would have put the vendors first.
+    assert result.node("VENDOR-A").posterior > merchant.posterior
+    assert result.node("VENDOR-A").cleared_by_time == (0,)
+
+
+def test_when_noise_is_the_likeliest_reading_the_result_says_so_and_names_what_the_evidence_points_at():
+    result = attribute(merchant_leak_before_handover(), surfaced(0, at=100.0), Params())
+    assert result.noise_most_likely
+    assert [n.code for n in result.pointed_at()] == ["MERCHANT"]
+    data = result.to_dict()
+    assert data["noise_most_likely"] is True
+    assert data["pointed_at"] == ["MERCHANT"]
+
+
+def test_the_leak_rate_prior_reaches_a_seller_of_a_few_records_out_of_many():
+    # Three of 300 decoys surfaced: the fitted rate sits near 1%, below the old 2% floor.
+    ledger = ledger_of({"BIG": list(range(300)), "SMALL": [300]})
+    result = attribute(ledger, surfaced(0, 1, 2), Params(learn_false_rate=False, false_rate=0.0005))
+    big = result.node("BIG")
+    assert big.rank == 1
+    assert big.leak_rate < 0.02
+    assert not result.noise_most_likely

@@ -128,7 +128,16 @@ def test_the_depot_whose_decoys_surfaced_is_the_top_suspect(campaign):
     assert top["node"] == LEAKER and top["rank"] == 1 and top["posterior"] > 0.5
     assert top["name"] == "杭州西湖网点"
     assert sorted(top["supporting_waybills"]) == sorted(d.waybill_no for d in decoys_of(campaign, LEAKER))
-    assert "D-HZ-XH" in top["explanations"]["zh-hans"] and "probability" in top["explanations"]["en"]
+    chinese, english = top["explanations"]["zh-hans"], top["explanations"]["en"]
+    assert chinese["summary"].startswith("D-HZ-XH（网点）最可能是泄露源")
+    assert english["summary"].startswith("D-HZ-XH (depot) is the most likely source")
+    assert all(w in english["summary"] for w in top["supporting_waybills"])
+    assert all(str(d) not in english["summary"] for d in top["supporting_decoys"])
+    assert english["details"] and chinese["details"]
+    # Viewers may not see decoy identities: the redacted texts give counts only.
+    redacted = english["summary_redacted"] + " ".join(english["details_redacted"])
+    assert not any(w in redacted for w in top["supporting_waybills"])
+    assert report["verdicts"]["en"].startswith("Most likely reading: D-HZ-XH (depot) leaks")
     assert report["signals"] == 3
 
 

@@ -53,7 +53,9 @@ def test_an_analyst_sees_the_ranking_explanation_and_evolution(client, analyst, 
     assert response.status_code == 200
     page = response.content.decode()
     assert LEAKER in page and "广州天河网点" in page
-    assert "probability of leaking" in page  # the explanation, in the page's language
+    assert "Most likely reading" in page  # the verdict comes first
+    assert "is the most likely source" in page  # the engine's explanation, in the page's language
+    assert "<details>" in page  # with its details behind a toggle
     assert 'id="suspicion-data"' in page and 'data-chart="suspicion"' in page  # drawn by ECharts
     assert f'"node": "{LEAKER}"' in page
     assert AuditEvent.objects.filter(action="attribution.view", user=analyst).exists()

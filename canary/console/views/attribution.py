@@ -37,7 +37,7 @@ def campaign_attribution(request, slug: str):
             "campaign": campaign,
             "latest": latest,
             "nodes": nodes,
-            "reading": reading(latest, nodes),
+            "reading": reading(latest),
             "suspicion_chart": chart,
             "history": snapshots.order_by("-computed_at", "-id")[:HISTORY_ROWS],
             "security": security,

@@ -120,7 +120,7 @@ def _live_context(campaign: Campaign) -> dict:
         "campaign": campaign,
         "snapshot": snapshot,
         "nodes": nodes,
-        "reading": reading(snapshot, nodes),
+        "reading": reading(snapshot),
         "suspicion_chart": chart,
         "signals": Signal.objects.filter(campaign=campaign).order_by("-first_seen_at")[:TIMELINE],
         "incidents": campaign.incidents.select_related("node").order_by("-last_activity_at")[:10],

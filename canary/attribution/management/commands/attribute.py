@@ -44,27 +44,33 @@ class Command(BaseCommand):
         )
         if options["json"]:
             for row in data["nodes"]:
-                row.pop("explanations", None)  # the requested language is in "explanation"
+                row.pop("explanations", None)  # the requested language is in explanation/details
+            data.pop("verdicts", None)
             self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
             return
         self.stdout.write(self.table(data))
 
     def table(self, data: dict) -> str:
+        """The verdict first (the most likely reading, "noise only" included), then the ranking;
+        ``*`` marks nodes a surfaced decoy points at, which always rank above those none does."""
         lines = [
             f"campaign {data['campaign']}: {data['signals']} signals, "
             f"P(noise only) = {data['noise_only']:.3f}",
+            data["verdict"],
             "",
             f"{'rank':>4}  {'node':<16} {'posterior':>9}  {'':<{BAR_WIDTH}}  {'decoys':>6}  {'PGM':>5}",
         ]
         for row in data["nodes"]:
             bar = "█" * round(row["posterior"] * BAR_WIDTH)
             guilt = data["baseline"].get(row["node"], 0.0)
+            mark = "*" if row["supported"] else " "
             lines.append(
-                f"{row['rank']:>4}  {row['node']:<16} {row['posterior']:>9.3f}  {bar:<{BAR_WIDTH}}  "
+                f"{row['rank']:>4}{mark} {row['node']:<16} {row['posterior']:>9.3f}  {bar:<{BAR_WIDTH}}  "
                 f"{len(row['supporting_decoys']):>6}  {guilt:>5.2f}"
             )
         if data["nodes"]:
-            lines += ["", data["nodes"][0]["explanation"]]
+            top = data["nodes"][0]
+            lines += ["", top["explanation"], *(f"  - {line}" for line in top["details"])]
         if len(data.get("leak_set", [])) > 1:
             members = ", ".join(m["node"] for m in data["leak_set"])
             lines.append(f"leak set: {members} (P = {data['leak_set_posterior']:.3f})")

@@ -2,6 +2,7 @@ import json
 import secrets
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -10,6 +11,7 @@ from canary.audit.roles import SECURITY_GROUPS
 from canary.audit.services import cli_actor
 from canary.campaigns.models import Campaign
 from canary.campaigns.planner import CampaignSpec, activate, create_campaign
+from canary.demo.staging import ensure_twilio_token, token_path
 from canary.network.services import import_network_bytes
 from canary.phones.pool import add_numbers
 
@@ -35,6 +37,11 @@ class Command(BaseCommand):
             activate(summary.campaign, actor=cli_actor())
             self.stdout.write(str(summary))
         self._admin()
+        if not settings.TWILIO_AUTH_TOKEN:
+            ensure_twilio_token()
+            self.stdout.write(
+                f"demo Twilio token (signs the demo's SMS; make run passes it on): {token_path()}"
+            )
 
     def _admin(self):
         users = get_user_model().objects
