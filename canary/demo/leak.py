@@ -132,11 +132,13 @@ def progress(leak: Leak, since: datetime, sms_sids: list[str]) -> Progress:
         if found_at is None and (rank == 1 or (len(leak_set) > 1 and leak.node.code in leak_set)):
             found_at = snapshot.computed_at
     incident = Incident.objects.filter(campaign=leak.campaign, node=leak.node).order_by("-id").first()
-    alerts = Alert.objects.filter(
-        incident=incident,
-        status__in=(AlertStatus.SENT, AlertStatus.DELIVERED),
-        event__created_at__gte=found_at,
-    )
+    alerts_sent = 0
+    if incident is not None and found_at is not None:  # nothing to count before the node is found
+        alerts_sent = Alert.objects.filter(
+            incident=incident,
+            status__in=(AlertStatus.SENT, AlertStatus.DELIVERED),
+            event__created_at__gte=found_at,
+        ).count()
     return Progress(
         contacts=Contact.objects.filter(provider_sid__in=sms_sids).count(),
         sightings=Sighting.objects.filter(decoy_id__in=ids, created_at__gte=since).count(),
@@ -144,5 +146,5 @@ def progress(leak: Leak, since: datetime, sms_sids: list[str]) -> Progress:
         leak_set=leak_set,
         found=found_at is not None,
         incident=incident,
-        alerts_sent=alerts.count() if incident and found_at else 0,
+        alerts_sent=alerts_sent,
     )

@@ -93,3 +93,23 @@ def test_a_console_verifying_with_another_token_refuses_the_sms_and_says_why(dem
 def test_an_unknown_node_is_a_clear_error(demo):
     with pytest.raises(CommandError, match="no node with code 'NOPE'"):
         play("NOPE")
+
+
+def test_progress_before_any_ranking_is_not_found_yet_even_with_an_incident(db, settings):
+    """With the real worker the command looks before attribution has run: nothing found, no error."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from canary.alerts.models import Incident
+    from canary.demo import leak
+
+    call_command("load_demo", stdout=io.StringIO())
+    played = leak.plan(SLUG, "D-HZ-XH", 2)
+    Incident.objects.create(
+        campaign=played.campaign, node=played.node, title="earlier", last_activity_at=timezone.now()
+    )
+
+    now = leak.progress(played, timezone.now() - timedelta(minutes=1), [])
+
+    assert (now.found, now.alerts_sent, now.incident is not None) == (False, 0, True)
