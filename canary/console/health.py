@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from canary.alerts.models import Alert, AlertStatus, Channel
+from canary.alerts.models import Alert, AlertStatus, Channel, SignalCheck
 from canary.alerts.selftest import SelfTest
 from canary.attribution.models import RecomputeState, Signal
 from canary.phones.models import CanaryNumber, Contact
@@ -51,7 +51,8 @@ def backlog(now: datetime) -> Backlog:
     stale = now - STALE_AFTER
     contacts = Contact.objects.filter(processed_at__isnull=True)
     documents = Document.objects.filter(status=DocumentStatus.PENDING)
-    signals = Signal.objects.filter(processed_at__isnull=True)
+    # A signal is done once the alert rules have evaluated it (its SignalCheck row).
+    signals = Signal.objects.exclude(pk__in=SignalCheck.objects.values("signal_id"))
     dirty = RecomputeState.objects.filter(generation__gt=F("computed_generation"))
     return Backlog(
         contacts=contacts.count(),

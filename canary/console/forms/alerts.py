@@ -5,17 +5,10 @@ from django.conf import settings
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from canary.alerts.channel_setup import URL_KINDS
 from canary.alerts.models import Channel, ChannelKind, EventKind, Rule
 from canary.netguard import UnsafeTarget, check_url
 from canary.phones.pool import NumberError, to_e164
-
-URL_KINDS = (
-    ChannelKind.WEBHOOK,
-    ChannelKind.DINGTALK,
-    ChannelKind.WECOM,
-    ChannelKind.FEISHU,
-    ChannelKind.SLACK,
-)
 
 
 class ChannelForm(forms.ModelForm):
