@@ -138,7 +138,7 @@ def build_cases(folder: Path, decoy: bytes) -> list[tuple[str, Path]]:
 
     small = folder / "small-label.png"
     Image.new("RGB", (600, 1000), "white").save(small, "PNG")
-    cases.append(("baseline for images: 0.6 MP PNG (OCR models loaded)", small))
+    cases.append(("0.6 MP PNG (a small label photo, OCR run)", small))
     buffer = io.BytesIO()
     Image.new("L", (7300, 5440), 255).save(buffer, "PNG", optimize=True)
     png = folder / "label.png"
