@@ -151,16 +151,15 @@ def _matters(contact: Contact) -> tuple:
     return (contact.kind, contact.from_number, contact.to_number, contact.received_at, contact.body)
 
 
-def merge_stored(records: Mapping[str, Contact], build: Callable[[str, dict], Contact]) -> list[int]:
+def merge_stored(records: Mapping[str, Contact], build: Callable[[str, dict], Contact]) -> None:
     """Stored contacts with these provider ids take in the receipts they lack.
 
     ``records`` maps provider ids to unsaved contacts whose ``raw["receipts"]`` holds the
     receipts pushed now; ``build(provider_id, receipts)`` makes the contact a call's receipts
     make together. A contact a receipt created first (a placeholder) or one that gains a fuller
-    record is filled in, its receipts all kept; when what processing reads changed it goes back
-    for processing. A receipt already stored changes nothing. Returns the re-queued ids.
+    record is filled in, its receipts all kept; when what processing reads changed it is marked
+    unprocessed, for the caller to queue. A receipt already stored changes nothing.
     """
-    requeued = []
     for contact in Contact.objects.select_for_update().filter(provider_sid__in=records):
         placeholder = "aliyun" not in contact.raw
         stored = contact.raw.get("receipts")
@@ -179,10 +178,7 @@ def merge_stored(records: Mapping[str, Contact], build: Callable[[str, dict], Co
         if placeholder or _matters(contact) != before:
             # Steals any running claim: that run's result would miss the fuller record.
             contact.processed_at, contact.claimed_at = None, None
-            publish_after_commit("phones.process_contact", contact.pk)
-            requeued.append(contact.pk)
         contact.save()
-    return requeued
 
 
 def fetch_recording(contact_id: int) -> str:

@@ -294,18 +294,17 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
             contact_records.append(record)
     contacts: dict[str, Contact] = {}
     for contact in map(aliyun_contact, contact_records):
-        earlier = contacts.get(contact.provider_sid)
-        receipts = {**earlier.raw["receipts"], **contact.raw["receipts"]} if earlier else None
-        if earlier is None:
-            contacts[contact.provider_sid] = contact
-        elif receipts != earlier.raw["receipts"]:  # the same call's receipts in one push
+        earlier = contacts.setdefault(contact.provider_sid, contact)
+        receipts = {**earlier.raw["receipts"], **contact.raw["receipts"]}
+        if receipts != earlier.raw["receipts"]:  # another receipt about the same call in this push
             contacts[contact.provider_sid] = aliyun_call_contact(contact.provider_sid, receipts)
     if not contacts:
         return attached
     with transaction.atomic():
-        # A contact stored by an earlier push takes in what this one adds, nothing is dropped.
+        # A contact stored by an earlier push takes in what this one adds: nothing is dropped.
         Contact.objects.bulk_create(contacts.values(), ignore_conflicts=True)
         aliyun_receipts.merge_stored(contacts, aliyun_call_contact)
+        # New contacts and those merge_stored sent back for processing alike.
         fresh = Contact.objects.filter(
             provider_sid__in=contacts, processed_at__isnull=True, claimed_at__isnull=True
         ).values_list("id", flat=True)
