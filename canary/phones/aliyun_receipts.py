@@ -5,13 +5,15 @@ transcribe); ``SecretRecording`` says the call's recording is ready. Either may 
 the call record (``SecretReport``) or after it, each possibly twice: both attach to the call
 contact with that call id, creating a placeholder when the call record has not arrived yet, and
 the call record later fills the placeholder in. New text sends the contact back for processing,
-where it is matched against the decoys like an SMS body (strong when it names a decoy).
+where it is matched against the decoys like an SMS body (strong when it names a decoy). The
+call's progress receipts (start, ring, pick-up) and its full record likewise merge into one
+contact in any order, every receipt kept.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,6 +32,10 @@ ASR_SUCCESS = "21050000"
 BEIJING = ZoneInfo("Asia/Shanghai")
 # Fields a SecretReport / SecretSmsIntercept carries and the other receipts do not.
 _CONTACT_FIELDS = ("peer_no", "phone_no", "sms_content", "send_no", "release_time", "start_time")
+# SecretStartReport, SecretRingReport and SecretPickUpReport come while a call goes on, each
+# about the same call id; only the SecretReport after it ends carries how it ended.
+_REPORT_FIELDS = ("release_time", "release_cause", "release_dir")
+_STAGE_RANK = {"start": 0, "ring": 1, "pickup": 2, "report": 3, "sms": 3}
 
 
 def kind_of(record: Mapping[str, Any]) -> str:
@@ -114,24 +120,65 @@ def attach_recording(record: Mapping[str, Any]) -> Contact | None:
     return contact
 
 
-def fill_placeholders(records: Mapping[str, Contact]) -> list[int]:
-    """Call records whose contact a receipt created first: fill in caller, number and time, and
-    send it back for processing. ``records`` maps provider ids to the unsaved contacts."""
-    refilled = []
-    placeholders = (
-        Contact.objects.select_for_update().filter(provider_sid__in=records).exclude(raw__has_key="aliyun")
-    )
-    for contact in placeholders:
-        record = records[contact.provider_sid]
-        for name in ("from_number", "to_number", "received_at", "call_status", "caller_geo"):
-            setattr(contact, name, getattr(record, name))
-        contact.recording_url = contact.recording_url or record.recording_url
-        contact.raw = {**contact.raw, **record.raw}
-        contact.processed_at, contact.claimed_at = None, None
+def stage_of(record: Mapping[str, Any]) -> str:
+    """Which receipt about a call ``record`` is: ``start``, ``ring``, ``pickup`` or the full
+    ``report`` (an intercepted SMS is ``sms``, complete by itself)."""
+    if "sms_content" in record:
+        return "sms"
+    if any(name in record for name in _REPORT_FIELDS):
+        return "report"
+    if "start_time" in record:
+        return "pickup"
+    return "ring" if "ring_time" in record else "start"
+
+
+def fullest(receipts: Mapping[str, Any]) -> str:
+    """The latest stage among a call's receipts."""
+    return max(receipts, key=_STAGE_RANK.__getitem__)
+
+
+def layered(receipts: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """One record from a call's receipts: each stage's values over the earlier stages', so the
+    result is the same whatever order the receipts came in."""
+    record: dict[str, Any] = {}
+    for stage in sorted(receipts, key=_STAGE_RANK.__getitem__):
+        record.update((name, value) for name, value in receipts[stage].items() if value not in (None, ""))
+    return record
+
+
+def _matters(contact: Contact) -> tuple:
+    """What processing reads: a change here sends the contact back for processing."""
+    return (contact.kind, contact.from_number, contact.to_number, contact.received_at, contact.body)
+
+
+def merge_stored(records: Mapping[str, Contact], build: Callable[[str, dict], Contact]) -> None:
+    """Stored contacts with these provider ids take in the receipts they lack.
+
+    ``records`` maps provider ids to unsaved contacts whose ``raw["receipts"]`` holds the
+    receipts pushed now; ``build(provider_id, receipts)`` makes the contact a call's receipts
+    make together. A contact a receipt created first (a placeholder) or one that gains a fuller
+    record is filled in, its receipts all kept; when what processing reads changed it is marked
+    unprocessed, for the caller to queue. A receipt already stored changes nothing.
+    """
+    for contact in Contact.objects.select_for_update().filter(provider_sid__in=records):
+        placeholder = "aliyun" not in contact.raw
+        stored = contact.raw.get("receipts")
+        if stored is None and not placeholder:  # stored before receipts were kept by stage
+            stored = {stage_of(contact.raw["aliyun"]): contact.raw["aliyun"]}
+        receipts = {**(stored or {}), **records[contact.provider_sid].raw["receipts"]}
+        if receipts == contact.raw.get("receipts"):
+            continue
+        merged = build(contact.provider_sid, receipts)
+        before = _matters(contact)
+        for name in ("from_number", "received_at", "call_status", "caller_geo", "body", "anomalies"):
+            setattr(contact, name, getattr(merged, name))
+        contact.to_number = merged.to_number or contact.to_number  # an ASR receipt may have told it
+        contact.recording_url = contact.recording_url or merged.recording_url
+        contact.raw = {**contact.raw, **merged.raw}
+        if placeholder or _matters(contact) != before:
+            # Steals any running claim: that run's result would miss the fuller record.
+            contact.processed_at, contact.claimed_at = None, None
         contact.save()
-        publish_after_commit("phones.process_contact", contact.pk)
-        refilled.append(contact.pk)
-    return refilled
 
 
 def fetch_recording(contact_id: int) -> str:

@@ -264,9 +264,17 @@ def aliyun_contact(record: Mapping[str, Any]) -> Contact:
             _field_length("call_status"),
         ),
         caller_geo={"city": shaper.text("city", record["city"], 100)} if record.get("city") else {},
-        raw={"aliyun": raw},
+        raw={"aliyun": raw, "receipts": {aliyun_receipts.stage_of(raw): raw}},
     )
     contact.anomalies = shaper.anomalies
+    return contact
+
+
+def aliyun_call_contact(provider_sid: str, receipts: dict[str, dict[str, Any]]) -> Contact:
+    """The unsaved contact that several receipts about one call make together."""
+    contact = aliyun_contact(aliyun_receipts.layered(receipts))
+    contact.provider_sid = provider_sid
+    contact.raw = {"aliyun": receipts[aliyun_receipts.fullest(receipts)], "receipts": receipts}
     return contact
 
 
@@ -284,12 +292,19 @@ def store_aliyun_records(records: Iterable[Mapping[str, Any]]) -> int:
             attached += attach[kind](record) is not None
         else:
             contact_records.append(record)
-    contacts = {c.provider_sid: c for c in map(aliyun_contact, contact_records) if c is not None}
+    contacts: dict[str, Contact] = {}
+    for contact in map(aliyun_contact, contact_records):
+        earlier = contacts.setdefault(contact.provider_sid, contact)
+        receipts = {**earlier.raw["receipts"], **contact.raw["receipts"]}
+        if receipts != earlier.raw["receipts"]:  # another receipt about the same call in this push
+            contacts[contact.provider_sid] = aliyun_call_contact(contact.provider_sid, receipts)
     if not contacts:
         return attached
     with transaction.atomic():
+        # A contact stored by an earlier push takes in what this one adds: nothing is dropped.
         Contact.objects.bulk_create(contacts.values(), ignore_conflicts=True)
-        aliyun_receipts.fill_placeholders(contacts)
+        aliyun_receipts.merge_stored(contacts, aliyun_call_contact)
+        # New contacts and those merge_stored sent back for processing alike.
         fresh = Contact.objects.filter(
             provider_sid__in=contacts, processed_at__isnull=True, claimed_at__isnull=True
         ).values_list("id", flat=True)

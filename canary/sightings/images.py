@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import json
 import logging
+import subprocess
+import sys
 import warnings
 from dataclasses import dataclass
-from functools import cache
+from pathlib import Path
 
-import numpy as np
 import zxingcpp
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from canary.sightings.readers.base import LimitExceeded, Limits, ReaderError
 
 logger = logging.getLogger(__name__)
+
+OCR_TIMEOUT_SECONDS = 120
+# Run as a script, not ``-m canary...``: importing the package would load Celery into the child;
+# ``-P`` keeps this folder's modules from shadowing a library's.
+_OCR_CHILD = str(Path(__file__).with_name("ocr_child.py"))
 
 
 @dataclass(frozen=True)
@@ -69,30 +76,27 @@ def read_barcodes(image: Image.Image) -> list[Barcode]:
     return [Barcode(result.text, result.format.name) for result in found if result.text]
 
 
-@cache
-def _ocr_engine() -> object | None:
-    try:
-        from rapidocr_onnxruntime import RapidOCR  # optional, and slow to import
-    except ImportError:
-        logger.warning("rapidocr-onnxruntime is not installed: images are read for barcodes only")
-        return None
-    return RapidOCR()
-
-
 def ocr_available() -> bool:
     """Whether OCR can run here, without loading its models."""
     return importlib.util.find_spec("rapidocr_onnxruntime") is not None
 
 
-def ocr_lines(image: Image.Image) -> list[str]:
-    """Text lines found by OCR, top to bottom; empty if OCR is unavailable."""
-    engine = _ocr_engine()
-    if engine is None:
+def ocr_lines(image: Image.Image, name: str) -> list[str]:
+    """Text lines found by OCR, top to bottom; empty if OCR is unavailable.
+
+    OCR runs in a child process (:mod:`canary.sightings.ocr_child`): the engine's few hundred MB
+    are returned when it exits, so the worker stays within its memory target whatever it scans.
+    """
+    if not ocr_available():
+        logger.warning("rapidocr-onnxruntime is not installed: images are read for barcodes only")
         return []
-    result, _elapsed = engine(np.asarray(image))
-    if not result:
-        return []
-    boxes = sorted(
-        result, key=lambda item: (min(point[1] for point in item[0]), min(point[0] for point in item[0]))
-    )
-    return [str(text) for _box, text, _score in boxes]
+    rgb = image.convert("RGB")
+    command = [sys.executable, "-P", _OCR_CHILD, str(rgb.width), str(rgb.height)]
+    try:
+        done = subprocess.run(command, input=rgb.tobytes(), capture_output=True, timeout=OCR_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired as error:
+        raise ReaderError(f"{name}: OCR gave no answer within {OCR_TIMEOUT_SECONDS} s") from error
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        raise ReaderError(f"{name}: OCR failed ({reason[0]})")
+    return [str(line) for line in json.loads(done.stdout)]

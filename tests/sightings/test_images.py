@@ -3,17 +3,22 @@
 import datetime
 import io
 import struct
+import subprocess
+import sys
 import warnings
 import zlib
+from pathlib import Path
 
 import pypdfium2
 import pytest
 from PIL import Image, ImageFilter
 
 from canary.campaigns.labels import LabelData, render_labels
+from canary.sightings import images
 from canary.sightings.images import ocr_available
 from canary.sightings.readers import LimitExceeded, Limits, ReaderError, read_any
 
+ROOT = Path(__file__).resolve().parents[2]
 LABEL = LabelData(
     waybill_no="SF1234567890123",
     carrier_name="顺丰速运",
@@ -98,3 +103,22 @@ def test_an_image_without_codes_or_text_yields_nothing():
     blank = io.BytesIO()
     Image.new("RGB", (64, 64), "white").save(blank, "PNG")
     assert list(read_any(blank.getvalue(), "blank.png", limits=Limits(ocr=False))) == []
+
+
+@pytest.mark.skipif(not ocr_available(), reason="rapidocr-onnxruntime not installed")
+def test_ocr_never_loads_the_engine_into_the_scanning_process():
+    # A fresh interpreter: this test process may hold onnxruntime from elsewhere.
+    code = (
+        "import sys; from PIL import Image, ImageDraw; from canary.sightings.images import ocr_lines\n"
+        "image = Image.new('RGB', (600, 200), 'white')\n"
+        "ImageDraw.Draw(image).text((20, 60), 'SF1234567890123', fill='black', font_size=48)\n"
+        "print(ocr_lines(image, 'label.png'), {'onnxruntime', 'rapidocr_onnxruntime'} & set(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "['SF1234567890123'] set()"
+
+
+def test_an_ocr_that_gives_no_answer_in_time_is_a_reader_error(monkeypatch):
+    monkeypatch.setattr(images, "OCR_TIMEOUT_SECONDS", 0.01)
+    with pytest.raises(ReaderError, match=r"label\.png: OCR gave no answer within 0\.01 s"):
+        images.ocr_lines(Image.new("RGB", (60, 20), "white"), "label.png")

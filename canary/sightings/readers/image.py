@@ -15,7 +15,9 @@ def read_image(data: bytes, name: str, limits: Limits) -> Iterator[TextChunk]:
     offset = 0
     found = [(barcode.text, f" [{barcode.format}]") for barcode in images.read_barcodes(image)]
     if limits.ocr:
-        found += [(line, f" [OCR {index}]") for index, line in enumerate(images.ocr_lines(image), start=1)]
+        found += [
+            (line, f" [OCR {index}]") for index, line in enumerate(images.ocr_lines(image, name), start=1)
+        ]
     for text, label in found:
         text = " ".join(text.split())
         cells.append((offset, label))
