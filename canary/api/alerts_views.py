@@ -24,8 +24,9 @@ from .exceptions import Conflict
 from .permissions import RoleRequired, request_role
 from .tokens import ROLE_RANK
 
-# Keys of an attribution report that name decoys: a viewer gets the ranking without them.
-DECOY_KEYS = ("decoy", "waybill", "explanation")
+# Keys of an attribution report that name decoys: a viewer gets the ranking without them (and the
+# explanation written for viewers, which gives counts only).
+DECOY_KEYS = ("decoy", "waybill")
 
 
 def without_decoy_identities(value: Any) -> Any:
@@ -64,7 +65,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 class AttributionViewSet(viewsets.GenericViewSet):
     """The current ranking of a campaign in the ``attribute --json`` shape; viewers get it without
-    decoy identities (no supporting decoys, waybills or explanations)."""
+    decoy identities (no supporting decoys or waybills; the explanation that gives counts only)."""
 
     permission_classes = [RoleRequired]
     read_role = VIEWER
@@ -77,10 +78,12 @@ class AttributionViewSet(viewsets.GenericViewSet):
         campaign = self.get_object()
         lang = "en" if translation.get_language() == "en" else "zh-hans"
         report = attribution.compute(campaign, lang=lang).report
+        security = sees_decoys(request)
         for row in report["nodes"]:
-            row.pop("explanations", None)  # the requested language is in "explanation"
+            texts = row.pop("explanations", {}).get(lang, {})
+            row["explanation"] = texts.get("summary" if security else "summary_redacted", "")
         record_request(request, "api.attribution.view", campaign, signals=report["signals"])
-        return Response(report if sees_decoys(request) else without_decoy_identities(report))
+        return Response(report if security else without_decoy_identities(report))
 
     @extend_schema(responses=SnapshotSerializer(many=True))
     @action(detail=True, methods=["get"])
