@@ -15,9 +15,9 @@ from canary.phones.providers import ProviderError
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="phones.process_contact")
-def process_contact(contact_id: int) -> bool:
-    outcome = processing.process_contact(contact_id)
+@shared_task(name="phones.process_contact", bind=True)
+def process_contact(self, contact_id: int) -> bool:
+    outcome = processing.process_contact(contact_id, owner=self.request.id or "")
     if outcome is not None and settings.PHONES_CALLER_LOOKUP:
         enrich_caller.delay(contact_id)
     return outcome is not None

@@ -182,6 +182,8 @@ class Contact(models.Model):
     # What had to change for the delivery to fit its columns (the raw request keeps it whole).
     anomalies = models.JSONField(_("anomalies"), default=list, blank=True)
     claimed_at = models.DateTimeField(_("processing claimed"), null=True, blank=True)
+    # The task run holding the claim: its own retry (same task id) may take the claim back at once.
+    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True, default="")
     processing_attempts = models.PositiveIntegerField(_("processing attempts"), default=0)
     processed_at = models.DateTimeField(_("processed"), null=True, blank=True, db_index=True)
     matched_decoys = models.ManyToManyField(

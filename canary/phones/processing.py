@@ -87,13 +87,19 @@ def named_decoys(text: str, candidates: list[int]) -> dict[int, float]:
     return named
 
 
-def claim(contact_id: int) -> datetime | None:
-    """Take the contact for processing (compare-and-set); None when processed or claimed elsewhere."""
+def claim(contact_id: int, owner: str = "") -> datetime | None:
+    """Take the contact for processing (compare-and-set); None when processed or claimed elsewhere.
+
+    ``owner`` names the task run: when the database failed under it, its retry (same task id)
+    takes its own claim back at once instead of waiting for the lease to run out."""
     now = timezone.now()
+    free = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE)
+    if owner:
+        free |= Q(claimed_by=owner)
     won = (
         Contact.objects.filter(pk=contact_id, processed_at__isnull=True)
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE))
-        .update(claimed_at=now, processing_attempts=F("processing_attempts") + 1)
+        .filter(free)
+        .update(claimed_at=now, claimed_by=owner, processing_attempts=F("processing_attempts") + 1)
     )
     return now if won else None
 
@@ -104,9 +110,9 @@ def _summary(contact: Contact) -> str:
     return f"{contact.get_kind_display()} {caller} → {contact.to_number}: {text[:200]}".strip()
 
 
-def process_contact(contact_id: int) -> Outcome | None:
+def process_contact(contact_id: int, owner: str = "") -> Outcome | None:
     """Emit the contact's signals and mark it processed. None when another run has it."""
-    claimed_at = claim(contact_id)
+    claimed_at = claim(contact_id, owner)
     if claimed_at is None:
         return None
     contact = Contact.objects.get(pk=contact_id)

@@ -123,6 +123,18 @@ def test_a_live_claim_is_not_taken_over_but_a_dead_one_is(campaign):
     assert processing.process_contact(contact.pk) is not None
 
 
+def test_the_retry_of_the_run_holding_a_live_claim_takes_it_back_at_once(campaign):
+    """The database failed under a task after it claimed the contact: its retry (same task id)
+    goes on at once, while any other run still waits for the lease."""
+    decoy = Decoy.objects.filter(campaign=campaign).first()
+    contact = make_contact(decoy.number.e164)
+    assert processing.claim(contact.pk, owner="task-1") is not None
+
+    assert processing.process_contact(contact.pk, owner="task-2") is None
+    assert processing.process_contact(contact.pk, owner="task-1") is not None
+    assert Contact.objects.get(pk=contact.pk).processed_at is not None
+
+
 def test_sweeper_finds_contacts_the_queue_lost_but_not_fresh_done_or_busy_ones(campaign):
     old = timezone.now() - timedelta(minutes=5)
     lost = make_contact("+8613900139200", sid="CA1")
