@@ -1,5 +1,5 @@
-"""What the dashboard says about the watchers: are sources fetching, heartbeats arriving, work
-queued up, alert channels delivering — and what is missing altogether (no channel, no free number).
+"""What the dashboard says about the watchers: are sources fetching, heartbeats and SIM gateways
+pinging, work queued up, alert channels delivering — and what is missing altogether (no channel, no free number).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from canary.alerts.models import Alert, AlertStatus, Channel
 from canary.alerts.selftest import SelfTest
-from canary.attribution.models import RecomputeState, Signal
+from canary.attribution.models import RecomputeState
+from canary.phones.gateways import GatewayStatus, gateway_statuses
 from canary.phones.models import CanaryNumber, Contact
 from canary.phones.pool import free_numbers
 from canary.sightings.models import Document, DocumentStatus, Source
@@ -26,19 +27,19 @@ RECENT = timedelta(days=1)
 class Backlog:
     contacts: int
     documents: int
-    signals: int
-    recomputes: int
+    recomputes: int  # campaigns whose ranking lags behind their signals
     stale: int  # of those, waiting longer than STALE_AFTER
 
     @property
     def total(self) -> int:
-        return self.contacts + self.documents + self.signals + self.recomputes
+        return self.contacts + self.documents + self.recomputes
 
 
 @dataclass
 class WatcherHealth:
     sources: list[Source]
     heartbeats: list[SelfTest]
+    gateways: list[GatewayStatus]
     backlog: Backlog
     failing_channels: list[Channel]
     failed_alerts: int  # in the last day
@@ -51,16 +52,14 @@ def backlog(now: datetime) -> Backlog:
     stale = now - STALE_AFTER
     contacts = Contact.objects.filter(processed_at__isnull=True)
     documents = Document.objects.filter(status=DocumentStatus.PENDING)
-    signals = Signal.objects.filter(processed_at__isnull=True)
     dirty = RecomputeState.objects.filter(generation__gt=F("computed_generation"))
     return Backlog(
         contacts=contacts.count(),
         documents=documents.count(),
-        signals=signals.count(),
         recomputes=dirty.count(),
         stale=contacts.filter(received_at__lt=stale).count()
         + documents.filter(fetched_at__lt=stale).count()
-        + signals.filter(created_at__lt=stale).count(),
+        + dirty.filter(queued_at__lt=stale).count(),
     )
 
 
@@ -74,6 +73,7 @@ def watcher_health(now: datetime | None = None) -> WatcherHealth:
     health = WatcherHealth(
         sources=list(Source.objects.filter(enabled=True).order_by("name")),
         heartbeats=list(SelfTest.objects.filter(enabled=True).order_by("name")),
+        gateways=gateway_statuses(now),
         backlog=backlog(now),
         failing_channels=failing,
         failed_alerts=Alert.objects.filter(status=AlertStatus.FAILED, created_at__gte=now - RECENT).count(),
@@ -88,6 +88,8 @@ def watcher_health(now: datetime | None = None) -> WatcherHealth:
         health.warnings.append("source_errors")
     if any(h.missed for h in health.heartbeats):
         health.warnings.append("heartbeat_missed")
+    if any(g.silent for g in health.gateways):
+        health.warnings.append("gateway_silent")
     if health.backlog.stale:
         health.warnings.append("stale_backlog")
     if failing:
