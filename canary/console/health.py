@@ -1,5 +1,6 @@
 """What the dashboard says about the watchers: are sources fetching, heartbeats and SIM gateways
-pinging, work queued up, alert channels delivering — and what is missing altogether (no channel, no free number).
+pinging, work queued up, alert channels delivering — and what is missing altogether (no channel,
+no free number).
 """
 
 from __future__ import annotations
