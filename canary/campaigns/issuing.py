@@ -36,6 +36,7 @@ from .planner import (
     decoys_issued,
     issue_decoys,
     resolve_targets,
+    slug_taken,
     store_campaign,
 )
 
@@ -71,7 +72,7 @@ def start_issuing(
     if not background:
         summary = create_campaign(spec, actor=actor)
         return IssueStarted(summary.campaign, False, summary)
-    taken = SpecError([f"a campaign with slug {spec.slug!r} already exists"])
+    taken = SpecError([slug_taken(spec.slug)])
     if Campaign.objects.filter(slug=spec.slug).exists():
         raise taken
     try:

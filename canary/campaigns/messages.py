@@ -10,6 +10,7 @@ translation (a status name): it reads in English in the text and translated in t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -60,11 +61,16 @@ def translated_all(texts: Iterable[str]) -> list[str]:
 
 
 def stored_parts(texts: Iterable[str]) -> list[list]:
-    """The translatable parts of ``texts`` for a JSON column ([] if any part is not a Message)."""
+    """The translatable parts of ``texts`` for a JSON column ([] unless all are JSON-safe Messages)."""
     texts = list(texts)
     if not all(isinstance(text, Message) for text in texts):
         return []
-    return [text.parts() for text in texts]
+    parts = [text.parts() for text in texts]
+    try:
+        json.dumps(parts)
+    except TypeError:  # a lazy value (a status name): keep the English text only
+        return []
+    return parts
 
 
 def translated_parts(parts: list[list], fallback: str) -> str:

@@ -225,12 +225,14 @@ def store_campaign(spec: CampaignSpec, actor: str | None = None, **fields: Any) 
     )
 
 
+def slug_taken(slug: str) -> Message:
+    return Message(gettext_noop("a campaign with slug %(slug)s already exists"), slug=repr(slug))
+
+
 def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummary:
     """Create a draft campaign and issue all its decoys in one transaction."""
     if Campaign.objects.filter(slug=spec.slug).exists():
-        raise SpecError(
-            [Message(gettext_noop("a campaign with slug %(slug)s already exists"), slug=repr(spec.slug))]
-        )
+        raise SpecError([slug_taken(spec.slug)])
     targets = resolve_targets(spec)
     with transaction.atomic():
         campaign = store_campaign(spec, actor)

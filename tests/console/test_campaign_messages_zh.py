@@ -83,3 +83,20 @@ def test_a_message_keeps_nested_values_translatable_when_stored():
     assert outer == "2 canary numbers cannot give 5 nodes distinct number sets: 3 decoys issued"
     with translation.override("zh-hans"):
         assert translated(outer).endswith("已生成 3 个诱饵")
+
+
+def test_a_reason_with_a_status_word_is_stored_in_english_only(campaign):
+    from canary.campaigns.history import record_transition
+    from canary.campaigns.planner import STATUS_WORDS
+
+    reason = Message(
+        "campaign %(slug)s is %(status)s, only a draft can be activated",
+        slug="x",
+        status=STATUS_WORDS["active"],
+    )
+    change = record_transition(campaign, CampaignStatus.ACTIVE, CampaignStatus.ACTIVE, "", [reason])
+
+    change.refresh_from_db()
+    assert (
+        change.reason == "campaign x is active, only a draft can be activated" and change.reason_parts == []
+    )
