@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from django.db.models import F, Q
 from django.utils import timezone
 
-from canary.alerts.models import Alert, AlertStatus, Channel
+from canary.alerts.models import Alert, AlertStatus, Channel, SignalCheck
 from canary.alerts.selftest import SelfTest
-from canary.attribution.models import RecomputeState
+from canary.attribution.models import RecomputeState, Signal
 from canary.phones.gateways import GatewayStatus, gateway_statuses
 from canary.phones.models import CanaryNumber, Contact
 from canary.phones.pool import free_numbers
@@ -28,12 +28,13 @@ RECENT = timedelta(days=1)
 class Backlog:
     contacts: int
     documents: int
-    recomputes: int  # campaigns whose ranking lags behind their signals
+    signals: int
+    recomputes: int
     stale: int  # of those, waiting longer than STALE_AFTER
 
     @property
     def total(self) -> int:
-        return self.contacts + self.documents + self.recomputes
+        return self.contacts + self.documents + self.signals + self.recomputes
 
 
 @dataclass
@@ -53,14 +54,17 @@ def backlog(now: datetime) -> Backlog:
     stale = now - STALE_AFTER
     contacts = Contact.objects.filter(processed_at__isnull=True)
     documents = Document.objects.filter(status=DocumentStatus.PENDING)
+    # A signal is done once the alert rules have evaluated it (its SignalCheck row).
+    signals = Signal.objects.exclude(pk__in=SignalCheck.objects.values("signal_id"))
     dirty = RecomputeState.objects.filter(generation__gt=F("computed_generation"))
     return Backlog(
         contacts=contacts.count(),
         documents=documents.count(),
+        signals=signals.count(),
         recomputes=dirty.count(),
         stale=contacts.filter(received_at__lt=stale).count()
         + documents.filter(fetched_at__lt=stale).count()
-        + dirty.filter(queued_at__lt=stale).count(),
+        + signals.filter(created_at__lt=stale).count(),
     )
 
 
