@@ -293,10 +293,13 @@ def test_campaign_page_ranks_with_one_sentence_per_node_citing_waybills(client, 
     client.force_login(analyst)
     response = client.get(f"/campaigns/{campaign.slug}/", HTTP_ACCEPT_LANGUAGE="en")
     nodes = response.context["nodes"]
-    assert nodes[0].node == LEAKER and "3 of the 3 decoy waybills it handled surfaced" in nodes[0].summary
+    assert nodes[0].node == LEAKER
+    assert "is the most likely source" in nodes[0].summary
+    assert "3 of the 3 decoy waybills it handled surfaced" in nodes[0].summary
     waybill = campaign.decoys.filter(target__code=LEAKER).first().waybill_no
     assert waybill in nodes[0].summary
     assert "none of the 3 decoy waybills it handled surfaced" in nodes[1].summary
+    assert response.context["reading"].startswith("Most likely reading:")
 
 
 def test_a_viewer_sees_the_ranking_but_no_decoy_identity(client, viewer, campaign):
