@@ -40,7 +40,12 @@ def _hash(secret: str) -> str:
 
 
 def issue_token(
-    user: Any, scope: str, name: str = "", expires_in_days: int | None = None, actor: str | None = None
+    user: Any,
+    scope: str,
+    name: str = "",
+    expires_in_days: int | None = None,
+    actor: str | None = None,
+    ip: str | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns it and the key, which is never shown again."""
     if scope not in TokenScope.values:
@@ -62,15 +67,15 @@ def issue_token(
         created_by=actor or user.get_username(),
         expires_at=timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None,
     )
-    record("api.token.create", actor=actor, user=user, obj=token, scope=scope, name=name)
+    record("api.token.create", actor=actor, user=user, obj=token, ip=ip, scope=scope, name=name)
     return token, key
 
 
-def revoke_token(token: ApiToken, actor: str | None = None) -> bool:
+def revoke_token(token: ApiToken, actor: str | None = None, ip: str | None = None) -> bool:
     """Revoke at once; returns False if it was already revoked."""
     won = ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
     if won:
-        record("api.token.revoke", actor=actor, obj=token)
+        record("api.token.revoke", actor=actor, obj=token, ip=ip)
     token.refresh_from_db()
     return bool(won)
 

@@ -20,19 +20,23 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from canary.audit.services import record
 from canary.queue import publish, publish_after_commit
 
 from .history import record_transition
+from .messages import SEPARATOR, Message
 from .models import Campaign, CampaignStatus
 from .planner import (
     CampaignSpec,
     IssueSummary,
     SpecError,
     create_campaign,
+    decoys_issued,
     issue_decoys,
     resolve_targets,
+    slug_taken,
     store_campaign,
 )
 
@@ -68,7 +72,7 @@ def start_issuing(
     if not background:
         summary = create_campaign(spec, actor=actor)
         return IssueStarted(summary.campaign, False, summary)
-    taken = SpecError([f"a campaign with slug {spec.slug!r} already exists"])
+    taken = SpecError([slug_taken(spec.slug)])
     if Campaign.objects.filter(slug=spec.slug).exists():
         raise taken
     try:
@@ -89,7 +93,13 @@ def _queue_campaign(spec: CampaignSpec, actor: str | None, expected: int, target
         decoys_expected=expected,
         issue_queued_at=timezone.now(),
     )
-    record_transition(campaign, "", CampaignStatus.ISSUING, actor, f"{expected} decoys to issue")
+    record_transition(
+        campaign,
+        "",
+        CampaignStatus.ISSUING,
+        actor,
+        Message(gettext_noop("%(count)s decoys to issue"), count=expected),
+    )
     record("campaign.create", actor=actor, obj=campaign, decoys=expected, targets=targets, background=True)
     publish_issue(campaign.pk)
     return campaign
@@ -137,7 +147,7 @@ def issue_campaign(campaign_id: int) -> str:
             if not won:
                 raise _IssuedElsewhere
             record_transition(
-                campaign, CampaignStatus.ISSUING, CampaignStatus.DRAFT, "", f"{summary.decoys} decoys issued"
+                campaign, CampaignStatus.ISSUING, CampaignStatus.DRAFT, "", decoys_issued(summary.decoys)
             )
             return CampaignStatus.DRAFT
     except _IssuedElsewhere:
@@ -149,14 +159,15 @@ def issue_campaign(campaign_id: int) -> str:
 
 def _mark_failed(campaign_id: int, exc: Exception) -> str:
     """``failed`` with the reason, unless another delivery already finished the campaign."""
-    reason = "; ".join(exc.problems) if isinstance(exc, SpecError) else f"{type(exc).__name__}: {exc}"
+    reasons = exc.problems if isinstance(exc, SpecError) else [f"{type(exc).__name__}: {exc}"]
+    reason = SEPARATOR.join(reasons)
     with transaction.atomic():
         won = Campaign.objects.filter(pk=campaign_id, status=CampaignStatus.ISSUING).update(
             status=CampaignStatus.FAILED, decoys_issued=0, issue_error=reason[:2000]
         )
         campaign = Campaign.objects.get(pk=campaign_id)
         if won:
-            record_transition(campaign, CampaignStatus.ISSUING, CampaignStatus.FAILED, "", reason[:2000])
+            record_transition(campaign, CampaignStatus.ISSUING, CampaignStatus.FAILED, "", reasons)
     return campaign.status
 
 

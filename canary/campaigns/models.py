@@ -3,6 +3,7 @@ from collections.abc import Iterable, Iterator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .messages import translated_parts
 from .waybills import CARRIER_NAMES, Carrier
 
 
@@ -242,6 +243,10 @@ class CampaignStatusChange(models.Model):
     to_status = models.CharField(_("to status"), max_length=16, choices=CampaignStatus.choices)
     actor = models.CharField(_("changed by"), max_length=150, blank=True)
     reason = models.TextField(_("reason"), blank=True)
+    # The reason's message templates and values, so the console shows it in the reader's language.
+    reason_parts = models.JSONField(
+        _("reason (translatable parts)"), default=list, blank=True, editable=False
+    )
     at = models.DateTimeField(_("changed at"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -251,3 +256,6 @@ class CampaignStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.from_status or '-'} → {self.to_status}"
+
+    def translated_reason(self) -> str:
+        return translated_parts(self.reason_parts, self.reason)

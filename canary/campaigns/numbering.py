@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from canary.attribution.codebook import capacity
 from canary.network.models import Node
 from canary.phones import pool
 from canary.phones.models import CanaryNumber
 
+from .messages import Message
 from .models import Strategy
 
 # Codewords longer than this buy little: a leak that rings three numbers already decodes.
@@ -88,15 +91,24 @@ class NumberPlan:
         if self.enough:
             return None
         if self.mainland_only and self.usable < self.free:
-            return (
-                f"the decoys go to mainland addresses and need {self.needed} mainland mobile numbers "
-                f"(+86 1[3-9]…), but only {self.usable} of the {self.free} free canary numbers are "
-                "mainland mobiles: register mainland numbers with add_numbers, or set "
-                '"allow_foreign_numbers": true in the spec'
+            return Message(
+                gettext_noop(
+                    "the decoys go to mainland addresses and need %(needed)s mainland mobile numbers "
+                    "(+86 1[3-9]…), but only %(usable)s of the %(free)s free canary numbers are "
+                    "mainland mobiles: register mainland numbers with add_numbers, or set "
+                    '"allow_foreign_numbers": true in the spec'
+                ),
+                needed=self.needed,
+                usable=self.usable,
+                free=self.free,
             )
         if not self.free:
-            return "no canary numbers are free: register some with add_numbers"
-        return f"the plan needs {self.needed} canary numbers but only {self.usable} are free"
+            return Message(gettext_noop("no canary numbers are free: register some with add_numbers"))
+        return Message(
+            gettext_noop("the plan needs %(needed)s canary numbers but only %(usable)s are free"),
+            needed=self.needed,
+            usable=self.usable,
+        )
 
     def __str__(self) -> str:
         kind = "mainland mobile " if self.mainland_only else ""

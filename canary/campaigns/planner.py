@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from canary.attribution.codebook import CodebookTooSmall, codewords, smallest_weight
 from canary.attribution.services import seeding_plan_report
@@ -25,6 +26,7 @@ from . import numbering, routing, serials
 from .history import record_transition
 from .identities import IdentityFactory, IdentitySpaceExhausted
 from .masking import mask_phone
+from .messages import Message, message_of
 from .models import (
     Campaign,
     CampaignStatus,
@@ -72,54 +74,77 @@ class CampaignSpec:
         known = {f for f in cls.__dataclass_fields__}
         unknown = sorted(set(data) - known)
         if unknown:
-            problems.append(f"unknown key(s): {', '.join(unknown)}")
+            problems.append(Message(gettext_noop("unknown key(s): %(keys)s"), keys=", ".join(unknown)))
         for key in ("slug", "name", "carrier", "decoys_per_node", "strategy", "starts_at", "ends_at"):
             if data.get(key) in (None, ""):
-                problems.append(f"{key} is required")
+                problems.append(Message(gettext_noop("%(key)s is required"), key=key))
         slug = str(data.get("slug", ""))
         if slug and not SLUG.match(slug):
-            problems.append("slug must be 1-64 lower-case letters, digits, '-' or '_'")
+            problems.append(Message(gettext_noop("slug must be 1-64 lower-case letters, digits, '-' or '_'")))
         carrier = None
         if data.get("carrier"):
             try:
                 carrier = Carrier(str(data["carrier"]).lower())
             except ValueError:
                 problems.append(
-                    f"carrier {data['carrier']!r} is not one of {', '.join(c.value for c in Carrier)}"
+                    Message(
+                        gettext_noop("carrier %(carrier)s is not one of %(carriers)s"),
+                        carrier=repr(data["carrier"]),
+                        carriers=", ".join(c.value for c in Carrier),
+                    )
                 )
         per_node = data.get("decoys_per_node")
         if per_node is not None and (
             not isinstance(per_node, int) or isinstance(per_node, bool) or per_node < 1
         ):
-            problems.append("decoys_per_node must be a whole number ≥ 1")
+            problems.append(Message(gettext_noop("decoys_per_node must be a whole number ≥ 1")))
         if data.get("strategy") and data["strategy"] not in Strategy.values:
-            problems.append(f"strategy must be one of {', '.join(Strategy.values)}")
+            problems.append(
+                Message(
+                    gettext_noop("strategy must be one of %(choices)s"), choices=", ".join(Strategy.values)
+                )
+            )
         template = data.get("label_template") or LabelTemplate.ONE_PLY
         if template not in LabelTemplate.values:
-            problems.append(f"label_template must be one of {', '.join(LabelTemplate.values)}")
+            problems.append(
+                Message(
+                    gettext_noop("label_template must be one of %(choices)s"),
+                    choices=", ".join(LabelTemplate.values),
+                )
+            )
         times = {}
         for key in ("starts_at", "ends_at"):
             if data.get(key):
                 parsed = _parse_time(str(data[key]))
                 if parsed is None:
-                    problems.append(f"{key} {data[key]!r} is not an ISO date or date-time")
+                    problems.append(
+                        Message(
+                            gettext_noop("%(key)s %(value)s is not an ISO date or date-time"),
+                            key=key,
+                            value=repr(data[key]),
+                        )
+                    )
                 times[key] = parsed
         if times.get("starts_at") and times.get("ends_at") and times["ends_at"] <= times["starts_at"]:
-            problems.append("ends_at must be after starts_at")
+            problems.append(Message(gettext_noop("ends_at must be after starts_at")))
         nodes, kinds = list(data.get("nodes") or []), list(data.get("node_kinds") or [])
         if not nodes and not kinds:
-            problems.append("give nodes (a list of node codes) or node_kinds")
+            problems.append(Message(gettext_noop("give nodes (a list of node codes) or node_kinds")))
         bad_kinds = [k for k in kinds if k not in NodeKind.values]
         if bad_kinds:
             problems.append(
-                f"unknown node kind(s) {', '.join(bad_kinds)}; one of {', '.join(NodeKind.values)}"
+                Message(
+                    gettext_noop("unknown node kind(s) %(kinds)s; one of %(choices)s"),
+                    kinds=", ".join(bad_kinds),
+                    choices=", ".join(NodeKind.values),
+                )
             )
         for key in ("numbers", "controls", "seed"):
             value = data.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                problems.append(f"{key} must be a whole number ≥ 0")
+                problems.append(Message(gettext_noop("%(key)s must be a whole number ≥ 0"), key=key))
         if not isinstance(data.get("allow_foreign_numbers", False), bool):
-            problems.append("allow_foreign_numbers must be true or false")
+            problems.append(Message(gettext_noop("allow_foreign_numbers must be true or false")))
         if problems:
             raise SpecError(problems)
         return cls(
@@ -174,11 +199,13 @@ def resolve_targets(spec: CampaignSpec) -> list[Node]:
     nodes = {n.code: n for n in Node.objects.filter(code__in=spec.nodes)}
     missing = [code for code in spec.nodes if code not in nodes]
     if missing:
-        raise SpecError([f"unknown node code(s): {', '.join(missing[:20])}"])
+        raise SpecError(
+            [Message(gettext_noop("unknown node code(s): %(codes)s"), codes=", ".join(missing[:20]))]
+        )
     for node in Node.objects.filter(kind__in=spec.node_kinds).order_by("code"):
         nodes.setdefault(node.code, node)
     if not nodes:
-        raise SpecError(["no node matches the given nodes/node_kinds"])
+        raise SpecError([Message(gettext_noop("no node matches the given nodes/node_kinds"))])
     return sorted(nodes.values(), key=lambda n: n.code)
 
 
@@ -198,15 +225,19 @@ def store_campaign(spec: CampaignSpec, actor: str | None = None, **fields: Any) 
     )
 
 
+def slug_taken(slug: str) -> Message:
+    return Message(gettext_noop("a campaign with slug %(slug)s already exists"), slug=repr(slug))
+
+
 def create_campaign(spec: CampaignSpec, actor: str | None = None) -> IssueSummary:
     """Create a draft campaign and issue all its decoys in one transaction."""
     if Campaign.objects.filter(slug=spec.slug).exists():
-        raise SpecError([f"a campaign with slug {spec.slug!r} already exists"])
+        raise SpecError([slug_taken(spec.slug)])
     targets = resolve_targets(spec)
     with transaction.atomic():
         campaign = store_campaign(spec, actor)
         summary = issue_decoys(campaign, targets, spec)
-        record_transition(campaign, "", CampaignStatus.DRAFT, actor, f"{summary.decoys} decoys issued")
+        record_transition(campaign, "", CampaignStatus.DRAFT, actor, decoys_issued(summary.decoys))
         record("campaign.create", actor=actor, obj=campaign, decoys=summary.decoys, targets=summary.targets)
     return summary
 
@@ -223,15 +254,30 @@ def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
     try:
         numbers, plan = numbering.claim(campaign, targets, spec)
     except pool.NumberError as exc:
-        raise SpecError([str(exc)]) from exc
+        raise SpecError([message_of(exc)]) from exc
     max_weight = numbering.max_weight(spec.decoys_per_node)
     try:
         weight = smallest_weight(len(numbers), len(targets), max_weight)
         words = codewords(len(numbers), weight, len(targets))
     except CodebookTooSmall as exc:
-        raise SpecError(
-            [f"{len(numbers)} canary numbers cannot give {len(targets)} nodes distinct number sets: {exc}"]
-        ) from exc
+        # CodebookTooSmall's own words, kept translatable (its text, should it ever say more).
+        why = Message(
+            gettext_noop(
+                "%(k)s numbers cannot give %(nodes)s nodes distinct sets of at most %(weight)s numbers"
+            ),
+            k=len(numbers),
+            nodes=len(targets),
+            weight=max_weight,
+        )
+        problem = Message(
+            gettext_noop(
+                "%(numbers)s canary numbers cannot give %(nodes)s nodes distinct number sets: %(why)s"
+            ),
+            numbers=len(numbers),
+            nodes=len(targets),
+            why=why if why == str(exc) else str(exc),
+        )
+        raise SpecError([problem]) from exc
     return numbers, weight, words, plan
 
 
@@ -366,6 +412,27 @@ def _sender_address(net: routing.Network, merchant: routing.NodeInfo | None, rng
     )
 
 
+def decoys_issued(count: int) -> Message:
+    """The status-history reason of a finished issue."""
+    return Message(gettext_noop("%(count)s decoys issued"), count=count)
+
+
+# A status as a word inside a sentence ("campaign x is active, …"): English in the text, translated
+# in the console.
+STATUS_WORDS = {
+    CampaignStatus.ISSUING: pgettext_lazy("campaign status", "issuing"),
+    CampaignStatus.FAILED: pgettext_lazy("campaign status", "failed"),
+    CampaignStatus.DRAFT: pgettext_lazy("campaign status", "draft"),
+    CampaignStatus.ACTIVE: pgettext_lazy("campaign status", "active"),
+    CampaignStatus.ENDED: pgettext_lazy("campaign status", "ended"),
+    CampaignStatus.ARCHIVED: pgettext_lazy("campaign status", "archived"),
+}
+
+
+def _wrong_status(campaign: Campaign, template: str) -> Message:
+    return Message(template, slug=campaign.slug, status=STATUS_WORDS.get(campaign.status, campaign.status))
+
+
 def activate(campaign: Campaign, actor: str | None = None) -> Campaign:
     """draft → active. Refuses any other state."""
     won = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.DRAFT).update(
@@ -373,7 +440,13 @@ def activate(campaign: Campaign, actor: str | None = None) -> Campaign:
     )
     campaign.refresh_from_db()
     if not won:
-        raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only a draft can be activated"])
+        raise SpecError(
+            [
+                _wrong_status(
+                    campaign, gettext_noop("campaign %(slug)s is %(status)s, only a draft can be activated")
+                )
+            ]
+        )
     record_transition(campaign, CampaignStatus.DRAFT, CampaignStatus.ACTIVE, actor)
     _store_plan_report(campaign)
     record("campaign.activate", actor=actor, obj=campaign)
@@ -402,7 +475,13 @@ def end(campaign: Campaign, actor: str | None = None) -> Campaign:
         )
         campaign.refresh_from_db()
         if not won:
-            raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only an active one can end"])
+            raise SpecError(
+                [
+                    _wrong_status(
+                        campaign, gettext_noop("campaign %(slug)s is %(status)s, only an active one can end")
+                    )
+                ]
+            )
         pool.release_numbers(campaign)
         record_transition(campaign, CampaignStatus.ACTIVE, CampaignStatus.ENDED, actor)
         record("campaign.end", actor=actor, obj=campaign)
@@ -416,7 +495,14 @@ def archive(campaign: Campaign, actor: str | None = None) -> Campaign:
     )
     campaign.refresh_from_db()
     if not won:
-        raise SpecError([f"campaign {campaign.slug} is {campaign.status}, only an ended one can be archived"])
+        raise SpecError(
+            [
+                _wrong_status(
+                    campaign,
+                    gettext_noop("campaign %(slug)s is %(status)s, only an ended one can be archived"),
+                )
+            ]
+        )
     record_transition(campaign, CampaignStatus.ENDED, CampaignStatus.ARCHIVED, actor)
     record("campaign.archive", actor=actor, obj=campaign)
     return campaign

@@ -1,5 +1,6 @@
-"""What the dashboard says about the watchers: are sources fetching, heartbeats arriving, work
-queued up, alert channels delivering — and what is missing altogether (no channel, no free number).
+"""What the dashboard says about the watchers: are sources fetching, heartbeats and SIM gateways
+pinging, work queued up, alert channels delivering — and what is missing altogether (no channel,
+no free number).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils import timezone
 from canary.alerts.models import Alert, AlertStatus, Channel, SignalCheck
 from canary.alerts.selftest import SelfTest
 from canary.attribution.models import RecomputeState, Signal
+from canary.phones.gateways import GatewayStatus, gateway_statuses
 from canary.phones.models import CanaryNumber, Contact
 from canary.phones.pool import free_numbers
 from canary.sightings.models import Document, DocumentStatus, Source
@@ -39,6 +41,7 @@ class Backlog:
 class WatcherHealth:
     sources: list[Source]
     heartbeats: list[SelfTest]
+    gateways: list[GatewayStatus]
     backlog: Backlog
     failing_channels: list[Channel]
     failed_alerts: int  # in the last day
@@ -75,6 +78,7 @@ def watcher_health(now: datetime | None = None) -> WatcherHealth:
     health = WatcherHealth(
         sources=list(Source.objects.filter(enabled=True).order_by("name")),
         heartbeats=list(SelfTest.objects.filter(enabled=True).order_by("name")),
+        gateways=gateway_statuses(now),
         backlog=backlog(now),
         failing_channels=failing,
         failed_alerts=Alert.objects.filter(status=AlertStatus.FAILED, created_at__gte=now - RECENT).count(),
@@ -89,6 +93,8 @@ def watcher_health(now: datetime | None = None) -> WatcherHealth:
         health.warnings.append("source_errors")
     if any(h.missed for h in health.heartbeats):
         health.warnings.append("heartbeat_missed")
+    if any(g.silent for g in health.gateways):
+        health.warnings.append("gateway_silent")
     if health.backlog.stale:
         health.warnings.append("stale_backlog")
     if failing:

@@ -15,6 +15,7 @@ from .views import (
     numbers,
     sightings,
     sources,
+    tokens,
 )
 
 console = [
@@ -44,6 +45,8 @@ console = [
     path("sources/<int:pk>/toggle/", sources.source_toggle, name="source-toggle"),
     path("sources/<int:pk>/fetch/", sources.source_fetch_now, name="source-fetch"),
     path("sources/<int:pk>/test/", sources.source_test, name="source-test"),
+    path("tokens/", tokens.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", tokens.token_revoke, name="token-revoke"),
     path("audit/", audit.audit_log, name="audit"),
     path("audit/export.csv", audit.audit_export, name="audit-export"),
 ]

@@ -14,7 +14,9 @@ from django import forms
 from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from canary.campaigns.messages import Message
 from canary.campaigns.models import Campaign, CarrierChoice, LabelTemplate, Strategy
 from canary.campaigns.planner import SLUG, CampaignSpec, SpecError
 from canary.network.models import Node, NodeKind
@@ -137,10 +139,10 @@ def unsign_spec(token: str) -> dict[str, Any]:
     try:
         return signing.loads(token, salt=SIGNING_SALT)
     except signing.BadSignature as exc:
-        raise SpecError(["the previewed plan was altered; preview it again"]) from exc
+        raise SpecError([Message(gettext_noop("the previewed plan was altered; preview it again"))]) from exc
 
 
 def spec_from(data: dict[str, Any]) -> CampaignSpec:
     if not data.get("nodes"):
-        raise SpecError(["no node matches the chosen kinds and region"])
+        raise SpecError([Message(gettext_noop("no node matches the chosen kinds and region"))])
     return CampaignSpec.from_dict({k: v for k, v in data.items() if v is not None})

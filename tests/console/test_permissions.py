@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from canary.api.tokens import issue_token
 from canary.audit.models import AuditEvent
 from canary.audit.roles import ROLES, SECURITY_ADMIN, SECURITY_ANALYST, VIEWER
 from tests.conftest import security_user
@@ -49,6 +50,8 @@ CONSOLE = {
     "console:source-toggle": (SECURITY_ANALYST, "post", ("source",)),
     "console:source-fetch": (SECURITY_ANALYST, "post", ("source",)),
     "console:source-test": (SECURITY_ANALYST, "post", ("source",)),
+    "console:tokens": (VIEWER, "get", ()),
+    "console:token-revoke": (VIEWER, "post", ("token",)),
     "console:audit": (SECURITY_ADMIN, "get", ()),
     "console:audit-export": (SECURITY_ADMIN, "get", ()),
     "alerts:incidents": (VIEWER, "get", ()),
@@ -168,6 +171,7 @@ def objects(campaign, network):
         "number": campaign.decoys.first().number_id,
         "rule": Rule.objects.create(name="全部").pk,
         "source": Source.objects.create(name="论坛", kind="http_page", url="https://example.com/").pk,
+        "token": issue_token(security_user("token_owner", SECURITY_ADMIN), "viewer")[0].pk,
         "missing": 0,  # refused before the lookup; a 404 for those allowed
     }
 

@@ -21,6 +21,7 @@ from canary.audit.services import record_request
 from canary.campaigns import planner
 from canary.campaigns.exports import write_labels, write_orders
 from canary.campaigns.issuing import start_issuing
+from canary.campaigns.messages import translated, translated_all
 from canary.campaigns.models import Campaign, CampaignStatus, Exposure
 from canary.campaigns.planner import SpecError
 from canary.campaigns.readiness import activation_problems
@@ -65,7 +66,7 @@ def campaign_new(request):
             token = sign_spec(data)
             problems = preview.problems
         except SpecError as exc:
-            problems = exc.problems
+            problems = translated_all(exc.problems)
         record_request(request, "campaign.preview", slug=data["slug"], targets=len(data["nodes"]))
     nodes = list(Node.objects.order_by("code"))
     return render(
@@ -92,7 +93,7 @@ def _issue(request):
         started = start_issuing(spec, actor=request.user.get_username(), background=True)
     except SpecError as exc:
         for problem in exc.problems:
-            messages.error(request, problem)
+            messages.error(request, translated(problem))
         return redirect("console:campaign-new")
     return redirect("console:campaign", slug=started.campaign.slug)
 
@@ -131,6 +132,7 @@ def _live_context(campaign: Campaign) -> dict:
 def campaign_detail(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     record_request(request, "campaign.view", campaign)
+    history = list(campaign.status_changes.all())
     return render(
         request,
         "console/campaign_detail.html",
@@ -140,9 +142,16 @@ def campaign_detail(request, slug):
             "decoy_count": campaign.decoys.filter(is_control=False).count(),
             "exposure_count": Exposure.objects.filter(decoy__campaign=campaign).count(),
             "problems": activation_problems(campaign) if campaign.status == CampaignStatus.DRAFT else [],
-            "history": campaign.status_changes.all(),
+            "history": history,
+            "issue_error": _issue_error(campaign, history),
         },
     )
+
+
+def _issue_error(campaign: Campaign, history: list) -> str:
+    """Why issuing failed, in the reader's language (the failure's status change keeps it)."""
+    failures = [h for h in history if h.to_status == CampaignStatus.FAILED]
+    return failures[-1].translated_reason() if failures else campaign.issue_error
 
 
 @security_required
@@ -159,14 +168,14 @@ def campaign_activate(request, slug):
     if problems:
         record_request(request, "campaign.activate_refused", campaign, reasons=problems)
         for problem in problems:
-            messages.error(request, problem)
+            messages.error(request, translated(problem))
         return redirect("console:campaign", slug=slug)
     try:
         planner.activate(campaign, actor=request.user.get_username())
     except SpecError as exc:
         record_request(request, "campaign.activate_refused", campaign, reasons=exc.problems)
         for problem in exc.problems:
-            messages.error(request, problem)
+            messages.error(request, translated(problem))
         return redirect("console:campaign", slug=slug)
     messages.success(request, _("The campaign is active: its decoys are being watched."))
     return redirect("console:campaign", slug=slug)
@@ -180,7 +189,7 @@ def campaign_end(request, slug):
         planner.end(campaign, actor=request.user.get_username())
     except SpecError as exc:
         for problem in exc.problems:
-            messages.error(request, problem)
+            messages.error(request, translated(problem))
     else:
         messages.success(request, _("The campaign has ended; its numbers are in quarantine."))
     return redirect("console:campaign", slug=slug)
