@@ -16,7 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from canary.campaigns import routing
-from canary.campaigns.numbering import campaign_provinces, plan_numbers
+from canary.campaigns.numbering import plan_for_targets
 from canary.campaigns.planner import CampaignSpec, load_network, resolve_targets
 
 from .ledger import Ledger
@@ -76,13 +76,7 @@ def preview_plan(spec: CampaignSpec) -> PlanPreview:
         decoys.append((len(decoys), True, False))
     ledger = Ledger.from_records(sorted(node_rows.values()), decoys, exposures)
 
-    numbers = plan_numbers(
-        len(targets),
-        spec.decoys_per_node,
-        requested=spec.numbers,
-        provinces=campaign_provinces(spec.strategy, targets),
-        allow_foreign=spec.allow_foreign_numbers,
-    )
+    numbers = plan_for_targets(spec, targets)
     return PlanPreview(
         targets=[n.code for n in targets],
         decoys=len(decoys),

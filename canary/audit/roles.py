@@ -40,11 +40,6 @@ def is_security_admin(user: Any) -> bool:
     return role_of(user) == SECURITY_ADMIN
 
 
-def is_viewer_or_above(user: Any) -> bool:
-    """May open the console at all (dashboard, network, rankings without decoy identities)."""
-    return role_of(user) is not None
-
-
 def has_role(user: Any, minimum: str) -> bool:
     """Holds ``minimum`` or a stronger role (``ROLES`` runs from strongest to weakest)."""
     held = role_of(user)

@@ -60,13 +60,7 @@ def campaign_provinces(strategy: str, targets: Iterable[Node]) -> list[str]:
 
 def claim(campaign, targets: list[Node], spec) -> tuple[list[CanaryNumber], NumberPlan]:
     """Claim the campaign's numbers by its plan, or raise ``pool.NumberError`` saying why not."""
-    plan = plan_numbers(
-        len(targets),
-        spec.decoys_per_node,
-        requested=spec.numbers,
-        provinces=campaign_provinces(spec.strategy, targets),
-        allow_foreign=spec.allow_foreign_numbers,
-    )
+    plan = plan_for_targets(spec, targets)
     if not plan.enough:
         raise pool.NumberError(plan.problem())
     return pool.claim_numbers(campaign, plan.needed, mainland_only=plan.mainland_only), plan
@@ -137,11 +131,8 @@ def plan_numbers(
     )
 
 
-def plan_for_spec(spec) -> NumberPlan:
-    """The number plan of a campaign spec (a ``planner.CampaignSpec``), for the wizard."""
-    from .planner import resolve_targets
-
-    targets = resolve_targets(spec)
+def plan_for_targets(spec, targets: list[Node]) -> NumberPlan:
+    """The number plan of a campaign spec (a ``planner.CampaignSpec``) for its resolved targets."""
     return plan_numbers(
         len(targets),
         spec.decoys_per_node,

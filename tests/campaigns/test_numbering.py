@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 
 from canary.campaigns.masking import is_mainland_mobile, mask_phone
 from canary.campaigns.models import Campaign, CampaignTarget, Decoy
-from canary.campaigns.numbering import numbers_needed, plan_for_spec
-from canary.campaigns.planner import CampaignSpec
+from canary.campaigns.numbering import numbers_needed, plan_for_targets
+from canary.campaigns.planner import CampaignSpec, resolve_targets
 from canary.phones.models import CanaryNumber, NumberStatus
 from canary.phones.pool import add_numbers
 
@@ -83,7 +83,8 @@ def test_the_wizard_can_ask_how_many_numbers_a_spec_needs_and_how_many_are_free(
     network, numbers, campaign_spec
 ):
     add_numbers(["+447700900001"])
-    plan = plan_for_spec(CampaignSpec.from_dict(campaign_spec))
+    spec = CampaignSpec.from_dict(campaign_spec)
+    plan = plan_for_targets(spec, resolve_targets(spec))
     depots = sum(1 for n in network.values() if n.kind == "depot")
     assert (plan.needed, plan.free, plan.usable) == (numbers_needed(depots, 3), 21, 20)
     assert plan.mainland_only and plan.enough and plan.problem() is None
