@@ -67,3 +67,25 @@ def test_user_without_security_role_never_sees_decoys(campaign, depot_clerk, log
 def test_wrong_password_is_refused(analyst, login):
     page = login("analyst", "wrong")
     assert "/accounts/login/" in page.url
+
+
+def test_an_analyst_creates_a_token_sees_it_once_and_revokes_it(analyst, login, live_server, client):
+    from canary.api.models import ApiToken
+
+    page = login("analyst", PASSWORD)
+    with page.expect_navigation():
+        page.click("header a[href='/tokens/']")
+    assert page.inner_text("main h1") == "API 令牌"
+    page.fill("input[name=name]", "值班脚本")
+    page.select_option("select[name=scope]", "analyst")
+    with page.expect_navigation():
+        page.click("main form.card button[type=submit]")
+    key = page.inner_text("#new-token")
+    assert client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
+
+    page.reload()
+    assert key not in page.content()  # shown only once
+    with page.expect_navigation():
+        page.click("main table button[type=submit]")
+    assert ApiToken.objects.get(name="值班脚本").revoked_at is not None
+    assert client.get("/api/v1/incidents/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401

@@ -30,9 +30,12 @@ def test_a_created_token_is_shown_once_and_authenticates(client):
     user = logged_in(client, "analyst", SECURITY_ANALYST)
 
     response = client.post(
-        reverse("console:tokens"), {"name": "订单系统", "scope": "analyst", "expires_in_days": "30"}
+        reverse("console:tokens"),
+        {"name": "订单系统", "scope": "analyst", "expires_in_days": "30"},
+        follow=True,  # redirected, so a reload cannot create a second token
     )
 
+    assert response.redirect_chain == [(reverse("console:tokens"), 302)]
     page = response.content.decode()
     assert response.status_code == 200 and "no-store" in response["Cache-Control"]
     key = new_key(page)

@@ -27,14 +27,18 @@ def visible_tokens(request) -> QuerySet[ApiToken]:
     return tokens if is_security_admin(request.user) else tokens.filter(user=request.user)
 
 
+# The new key waits in the session for the one page view that shows it: after creating, the
+# browser is redirected (a reload must not create a second token) and the key is gone after that.
+NEW_KEY = "console.new_api_token"
+
+
 @never_cache  # the page that shows a new key must not be kept by any cache
 @security_required(VIEWER)
 def token_list(request):
     form = TokenForm(request.POST or None, user=request.user)
-    key = None
     if request.method == "POST" and form.is_valid():
         try:
-            token, key = issue_token(
+            _token, key = issue_token(
                 request.user,
                 form.cleaned_data["scope"],
                 name=form.cleaned_data["name"],
@@ -45,7 +49,9 @@ def token_list(request):
         except TokenError as error:
             form.add_error(None, str(error))
         else:
-            form = TokenForm(user=request.user)
+            request.session[NEW_KEY] = key
+            return redirect("console:tokens")
+    key = request.session.pop(NEW_KEY, None)
     page = Paginator(visible_tokens(request), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for token in page:
