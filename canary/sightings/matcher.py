@@ -7,14 +7,12 @@ recipient name, address marker) and then answers two questions:
 * :meth:`Matcher.match_records` / :meth:`Matcher.match_records_bytes` — which decoys does each
   record (line) of this text mention, with which token kinds and how strongly? (fast).
 
-How the fast path stays exact: a first stage (:mod:`canary.sightings.prefilter`) runs Hyperscan
-over the raw bytes, in UTF-8 or GB18030, and flags the few lines where a token or a different
-spelling of one may be; only those go through :func:`normalize` and the exact checks of
-:meth:`Matcher.scan`, so both paths give the same answer; a property test holds them to that.
-Hyperscan was chosen after measuring it against ahocorasick_rs and pyahocorasick
-(``bench/matcher.py``): with address markers reversed it searches bytes about twice as fast as
-ahocorasick_rs and many times faster than pyahocorasick on ``str``, and it also runs the shape
-patterns, which the others cannot.
+How the fast path stays exact: a first stage (:mod:`canary.sightings.prefilter`) reads the raw
+bytes, in UTF-8 or GB18030, and flags the few lines where a token or a different spelling of one
+may be; only those go through :func:`normalize` and the exact checks of :meth:`Matcher.scan`, so
+both paths give the same answer; property tests hold them to that. The first stage searches the
+token literals with a double-array Aho-Corasick automaton (daachorse) and the shapes that may
+hide a token with Hyperscan; the engines were chosen by measurement (``bench/matcher.py``).
 
 Matching rules:
 
@@ -32,7 +30,8 @@ Matching rules:
   masked phone): a single masked form fits some decoy in most records of a big privacy-label dump.
 
 A Matcher is not thread-safe (Hyperscan scratch space); use one per process or thread. It pickles
-(the compiled databases are serialised), so a worker can load a cached copy instead of compiling.
+(the compiled automata and databases are serialised), so a worker loads the stored copy instead of
+building one.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ import numpy
 import phonenumbers
 
 from canary.campaigns.masking import masked_phone_key, national_number
+from canary.sightings.han_edges import name_flags
 from canary.sightings.normalize import (
     HAN_RANGES,
     MASK_CHARS,
@@ -58,7 +58,7 @@ from canary.sightings.normalize import (
     folding_table,
     is_han,
     normalize,
-    normalize_token,
+    normalize_tokens,
 )
 from canary.sightings.prefilter import UTF8, Prefilter, native_encoding
 
@@ -222,47 +222,51 @@ class Matcher:
 
     @classmethod
     def build(cls, decoys: Iterable[DecoyTokens]) -> Matcher:
+        decoys = list(decoys)
+        ids = [decoy.decoy_id for decoy in decoys]
+        names = normalize_tokens([decoy.name for decoy in decoys])
         owners = _Owners()
-        masked_names: dict[tuple[str, str, int], set[int]] = defaultdict(set)
-        by_phone: dict[str, list[int]] = defaultdict(list)
+        owners.extend(
+            "name", [(name, ident) for name, ident in zip(names, ids, strict=True) if len(name) >= 2]
+        )
+        waybills = normalize_tokens([decoy.waybill_no for decoy in decoys])
+        owners.extend("waybill", [(text, ident) for text, ident in zip(waybills, ids, strict=True) if text])
+        addresses = normalize_tokens([decoy.address_token for decoy in decoys])
+        owners.extend("address", [(text, ident) for text, ident in zip(addresses, ids, strict=True) if text])
 
-        for decoy in decoys:
-            ident = decoy.decoy_id
-            if decoy.phone:
-                by_phone[decoy.phone].append(ident)
-            name = normalize_token(decoy.name)
+        masked_names: dict[tuple[str, str, int], set[int]] = defaultdict(set)
+        for name, ident in zip(names, ids, strict=True):
             if len(name) >= 2:
-                owners.add(name, "name", ident)
                 # ``张**`` keeps the surname only; ``张*伟`` keeps surname and last character.
                 masked_names[(name[0], "", len(name))].add(ident)
                 if len(name) >= 3:
                     masked_names[(name[0], name[-1], len(name))].add(ident)
-            waybill = normalize_token(decoy.waybill_no)
-            if waybill:
-                owners.add(waybill, "waybill", ident)
-            address = normalize_token(decoy.address_token)
-            if address:
-                owners.add(address, "address", ident)
 
         # Canary phones are shared by many decoys: each is parsed once.
+        by_phone: dict[str, list[int]] = defaultdict(list)
+        for decoy in decoys:
+            if decoy.phone:
+                by_phone[decoy.phone].append(decoy.decoy_id)
         masked_phones: dict[str, set[int]] = defaultdict(set)
         phone_prefixes: dict[str, set[str]] = defaultdict(set)
         for phone, idents in by_phone.items():
             nsn, country = _phone_forms(phone)
-            for ident in idents:
-                owners.add(nsn, "phone", ident)
+            owners.group(nsn, "phone", idents)
             phone_prefixes[nsn].update({country, "00" + country})
             masked_phones[masked_phone_key(nsn)].update(idents)
 
-        literals = list(owners.first)
+        kind_codes, owner_ids, shared, literals = owners.arrays()
         alphabet = set("0123456789") | set("".join(literals))
         # Lines with any of these go through the (slow) folding before the literals are looked
         # for; other flagged lines are only upper-cased and stripped of separators.
         triggers = _trigger_chars(alphabet) + folding_sources(_JOIN_CHARS - alphabet)
         prefilter = Prefilter(
-            literals, triggers, masked_phones, plain_literals=SEPARATORS.isdisjoint(alphabet)
+            literals,
+            triggers,
+            masked_phones,
+            plain_literals=SEPARATORS.isdisjoint(alphabet),
+            names=_name_flags(literals, kind_codes, shared),
         )
-        kind_codes, owner_ids, shared = owners.arrays()
         return cls(
             literals=literals,
             kind_codes=kind_codes,
@@ -493,38 +497,83 @@ def _make_token(kind: Kind, text: str, ids: frozenset[int]) -> _Token:
 
 
 class _Owners:
-    """Which decoys each literal belongs to, and as what, while a matcher is built."""
+    """Which decoys each literal belongs to, and as what, while a matcher is built.
+
+    Literals are collected kind by kind and deduplicated once at the end: a million decoys are
+    three million literals, nearly all with a single owner, so the common case stays in C.
+    """
 
     def __init__(self) -> None:
-        self.first: dict[str, tuple[Kind, int]] = {}  # every literal, in order: its first owner
-        self.more: dict[str, dict[Kind, set[int]]] = {}  # literals with more than one owner
+        self.texts: list[str] = []
+        self.codes: list[int] = []  # per text: index into KINDS, or -1 for a group
+        self.ids: list[int] = []  # per text: its decoy, or the index of its group
+        self.groups: list[tuple[Kind, frozenset[int]]] = []
 
-    def add(self, text: str, kind: Kind, ident: int) -> None:
-        owner = (kind, ident)
-        first = self.first.setdefault(text, owner)
-        if first == owner:
-            return
-        kinds = self.more.get(text)
-        if kinds is None:
-            kinds = self.more[text] = defaultdict(set)
-            kinds[first[0]].add(first[1])
-        kinds[kind].add(ident)
+    def extend(self, kind: Kind, owned: list[tuple[str, int]]) -> None:
+        """Literals of one kind, each with its one decoy."""
+        self.texts.extend(text for text, _ in owned)
+        self.ids.extend(ident for _, ident in owned)
+        self.codes.extend([KINDS.index(kind)] * len(owned))
+
+    def group(self, text: str, kind: Kind, idents: list[int]) -> None:
+        """A literal of one kind shared by several decoys (a canary phone)."""
+        self.texts.append(text)
+        self.ids.append(len(self.groups))
+        self.codes.append(-1)
+        self.groups.append((kind, frozenset(idents)))
 
     def arrays(
         self,
-    ) -> tuple[numpy.ndarray, numpy.ndarray, dict[int, tuple[tuple[Kind, frozenset[int]], ...]]]:
-        code_of = {kind: code for code, kind in enumerate(KINDS)}
-        firsts = self.first.values()
-        kind_codes = numpy.fromiter((code_of[kind] for kind, _ in firsts), numpy.int8, len(firsts))
-        owner_ids = numpy.fromiter((ident for _, ident in firsts), numpy.int64, len(firsts))
-        shared = {}
-        if self.more:
-            index_of = {text: index for index, text in enumerate(self.first)}
-            for text, kinds in self.more.items():
-                index = index_of[text]
+    ) -> tuple[numpy.ndarray, numpy.ndarray, dict[int, tuple[tuple[Kind, frozenset[int]], ...]], list[str]]:
+        """(kind codes, owner ids, shared owners, literals): per literal, its kind and decoy, or
+        -1 and its owners in ``shared``."""
+        texts = self.texts
+        codes = numpy.array(self.codes, numpy.int8)
+        ids = numpy.array(self.ids, numpy.int64)
+        first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
+        if len(first) == len(texts):
+            literals, kind_codes, owner_ids = texts, codes, ids
+        else:
+            literals = list(dict.fromkeys(texts))
+            firsts = numpy.fromiter((first[text] for text in literals), numpy.int64, len(literals))
+            kind_codes, owner_ids = codes[firsts], ids[firsts]
+        shared: dict[int, tuple[tuple[Kind, frozenset[int]], ...]] = {}
+        repeated = (
+            {text for text, count in Counter(texts).items() if count > 1}
+            if len(first) < len(texts)
+            else set()
+        )
+        grouped = numpy.flatnonzero(kind_codes == -1).tolist()
+        if repeated or grouped:
+            index_of = {literals[index]: index for index in grouped}
+            index_of.update((text, index) for index, text in enumerate(literals) if text in repeated)
+            owners: dict[int, dict[Kind, set[int]]] = defaultdict(lambda: defaultdict(set))
+            for position in numpy.flatnonzero(codes == -1).tolist() + [
+                position for position, text in enumerate(texts) if text in repeated
+            ]:
+                kinds = owners[index_of[texts[position]]]
+                if codes[position] == -1:
+                    kind, idents = self.groups[ids[position]]
+                    kinds[kind].update(idents)
+                else:
+                    kinds[KINDS[codes[position]]].add(int(ids[position]))
+            for index, kinds in owners.items():
                 kind_codes[index] = -1
-                shared[index] = tuple((kind, frozenset(ids)) for kind, ids in kinds.items())
-        return kind_codes, owner_ids, shared
+                shared[index] = tuple((kind, frozenset(idents)) for kind, idents in kinds.items())
+        return kind_codes, owner_ids, shared, literals
+
+
+def _name_flags(
+    literals: list[str], kind_codes: numpy.ndarray, shared: dict[int, tuple[tuple[Kind, frozenset[int]], ...]]
+) -> numpy.ndarray:
+    """Per literal, :func:`han_edges.name_flags` when it is only ever a name, else 0."""
+    only_names = kind_codes == KINDS.index("name")
+    for index, owners in shared.items():
+        only_names[index] = all(kind == "name" for kind, _ in owners)
+    indices = numpy.flatnonzero(only_names)
+    flags = numpy.zeros(len(literals), numpy.uint8)
+    flags[indices] = name_flags([literals[index] for index in indices.tolist()])
+    return flags
 
 
 def _trigger_chars(alphabet: set[str]) -> list[str]:

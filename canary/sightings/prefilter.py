@@ -11,16 +11,18 @@ GBK dump is never transcoded, which would cost as much as the scan:
   (and a minute at a million), so a matcher over a million decoys builds in seconds;
 * *shapes* (Hyperscan, a handful of small patterns): separators between digit groups
   (``138 0013 8000``), a character that folds into a token character (full-width digits,
-  zero-width spaces), and masked phones whose key (first three +
-  last four digits) belongs to a decoy. Each shape ends in ``[^\\n]*$`` (multi-line): Hyperscan
-  reports a pattern once per end offset, so a line costs one event at its end, however many
-  full-width digits it holds.
+  zero-width spaces), masked phones whose key (first three + last four digits) belongs to a
+  decoy, and mask characters after another character (a masked name's surname). The line shapes
+  end in ``[^\n]*$`` (multi-line): Hyperscan reports a pattern once per end offset, so a line
+  costs one event at its end, however many full-width digits it holds.
 
-Lines with a token literal or a decoy's masked phone go to the exact path. Lines with only a shape
-are folded (those with a folding character), upper-cased and stripped of every separator, and go
-on only when a literal shows up. The answer is a superset of what the exact path finds — nothing
-here depends on digit boundaries, and deleting every separator makes at least the joins that
-normalisation makes — and the property tests hold it to that.
+Lines with a token literal or a decoy's masked phone go to the exact path, except where the only
+literals are names inside Han text (:mod:`canary.sightings.han_edges`), which the exact path would
+count only beside another token. Lines with only a shape are folded (those with a folding
+character), upper-cased and stripped of every separator, and go on only when a literal shows up.
+The answer is a superset of what the exact path finds — nothing here depends on digit boundaries,
+and deleting every separator makes at least the joins that normalisation makes — and the property
+tests hold it to that.
 
 Field punctuation (``,`` ``;`` ``|`` ``"``) counts as a separator here: a line of a CSV or JSON
 dump is read raw, while its records join their cells with tabs (``readers.lines``).
@@ -36,10 +38,14 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import chain
+from typing import NamedTuple
 
 import daachorse
 import hyperscan
+import numpy
 
+from canary.sightings import han_edges
 from canary.sightings.normalize import MASK_CHARS, SEPARATORS, fold, folds_to_one_of
 
 UTF8 = "utf-8"
@@ -55,8 +61,12 @@ _ALIASES = {
     "cp936": GB18030,
 }
 
-# The shapes, by database id: digit groups and separators, a folding character, a decoy's masked phone.
+# The shapes, by database id: digit groups and separators, a folding character, masks (a decoy's
+# masked phone, and a mask character after another character: a masked name's surname).
 SHAPE_JOIN, SHAPE_FOLD, SHAPE_MASKED = 0, 1, 2
+# Expression ids in the masks database: the masked phone, and a mask character of 1 to 4 bytes
+# (the id is its length, which tells where the character before it ends).
+MASKED_PHONE = 0
 
 _ASCII_LETTER = re.compile(b"[A-Za-z]")
 # Field punctuation of CSV, TSV and JSON: a record's text has its cells joined by tabs where the
@@ -65,6 +75,7 @@ FIELD_PUNCTUATION = frozenset(',;|"\r')
 _ASCII_SEPARATORS = "".join(sorted(c for c in SEPARATORS | FIELD_PUNCTUATION if c.isascii())).encode()
 _OTHER_SEPARATORS = tuple(sorted(char.encode() for char in SEPARATORS if not char.isascii()))
 _NEWLINE = re.compile(b"\n")
+_NEWLINE_BYTE = ord("\n")
 _LETTER_BEFORE_DIGIT = re.compile("([A-Z])(?=[0-9])")
 # The longest separator run the join and masked-phone shapes allow: three in a record (normalize's
 # rule 2) and, in a raw CSV or JSON line, a quote, a delimiter and a quote at each cell edge.
@@ -78,6 +89,11 @@ _MASKED_PHONE_BYTES = 7 + 4 * (4 + 2 * MAX_SEPARATOR_RUN)
 # continuation byte starts a character.
 _GB18030_CHARACTER = rb"(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]|[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39])"
 _ALIGNED = {GB18030: rb"(?:^|[\x00-\x80\xff])" + _GB18030_CHARACTER + b"*"}
+# Any multi-byte character (a superset: the first stage may flag more, never fewer).
+_ANY_CHARACTER = {
+    UTF8: rb"(?:[\xc2-\xf4][\x80-\xbf]{1,3})",
+    GB18030: rb"(?:[\x81-\xfe][\x40-\x7e\x80-\xfe]|[\x81-\xfe][\x30-\x39][\x81-\xfe][\x30-\x39])",
+}
 
 
 def native_encoding(encoding: str) -> str | None:
@@ -92,17 +108,28 @@ class _Stage:
     every token literal (upper-cased bytes), and one Hyperscan database per shape.
     """
 
-    def __init__(self, encoding: str, literals: list[str], shapes: dict[int, bytes]) -> None:
+    def __init__(
+        self,
+        encoding: str,
+        literals: list[str],
+        names: numpy.ndarray,
+        shapes: dict[int, tuple[tuple[int, bytes], ...]],
+    ) -> None:
         # Literals are distinct, but in GB18030 two may upper-case to the same bytes (only the
         # UTF-8 stage, where they stay distinct, tells which literal it found).
-        patterns = list(dict.fromkeys(_encoded_upper(literals, encoding)))
+        encoded = _encoded_upper(literals, encoding)
+        patterns = list(dict.fromkeys(encoded))
         self.automaton = daachorse.DoubleArrayAhoCorasick(patterns) if patterns else None
+        # Per pattern, what a Han neighbour means (``han_edges``); a pattern shared by literals
+        # counts as a name only when all of them are names.
+        self.names = names if len(patterns) == len(encoded) else _shared_flags(encoded, patterns, names)
         # Caseless by upper-casing the text first, which only pays when a literal has a letter.
         self.caseless = _ASCII_LETTER.search(b"\n".join(patterns)) is not None
         # One database per shape: Hyperscan runs each alone about twice as fast as all together.
         self.shapes = {ident: _pattern_db(pattern) for ident, pattern in shapes.items()}
         # The same masked phone shape in Python, to read the key of one that Hyperscan reports.
         self.masked_phone = re.compile(_masked_phone_pattern(encoding) + rb"\Z")
+        self.encoding = encoding
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -116,12 +143,100 @@ class _Stage:
         state["shapes"] = {ident: _loaded(blob) for ident, blob in state["shapes"].items()}
         self.__dict__.update(state)
 
-    def literal_ends(self, data: bytes) -> list[tuple[int, int, int]]:
-        """(start, end, pattern) of literal occurrences in ``data``, enough to flag every line that
-        holds one: a literal that overlaps a reported one lies on the same line."""
+    def literal_hits(self, data: bytes) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """(starts, ends, patterns) of every literal occurrence in ``data``, overlapping ones too:
+        a hit left out as embedded must not hide another that overlaps it."""
         if self.automaton is None:
-            return []
-        return self.automaton.find(data.upper() if self.caseless else data)
+            return _NO_HITS
+        found = self.automaton.find_overlapping(data.upper() if self.caseless else data)
+        if not found:
+            return _NO_HITS
+        flat = numpy.fromiter(chain.from_iterable(found), numpy.int64, 3 * len(found)).reshape(-1, 3)
+        return flat[:, 0], flat[:, 1], flat[:, 2]
+
+    def shape_events(self, data: bytes, masked_keys: _MaskedKeys) -> _ShapeEvents:
+        """The last byte of each line with a join or a folding character, of each masked phone
+        whose key belongs to a decoy, and the first byte of each mask character that follows
+        another character."""
+        events = _ShapeEvents([], [], [], [])
+        phone_ends: list[int] = []
+
+        def on_masked(ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            if ident == MASKED_PHONE:
+                phone_ends.append(end)
+            else:
+                events.masks.append(end - ident)
+
+        # These shapes run to the end of the line: ``end - 1`` is the line's last byte.
+        def on_fold(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            events.folding.append(end - 1)
+
+        def on_join(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            events.joins.append(end - 1)
+
+        handlers = {SHAPE_JOIN: on_join, SHAPE_FOLD: on_fold, SHAPE_MASKED: on_masked}
+        for ident, database in self.shapes.items():
+            database.scan(data, match_event_handler=handlers[ident])
+        if phone_ends:
+            events.masked.extend(self._decoy_masked_phones(data, phone_ends, masked_keys))
+        return events
+
+    def _decoy_masked_phones(self, data: bytes, ends: list[int], masked_keys: _MaskedKeys) -> list[int]:
+        """The last bytes of the masked phones ending at ``ends`` whose key belongs to a decoy.
+        Most masked phones in a dump are nobody's: their last four digits, read for all at once,
+        rule them out before any is parsed."""
+        buf = numpy.frombuffer(data, numpy.uint8)
+        positions = numpy.array(ends, numpy.int64)
+        last_four = numpy.zeros(len(positions), numpy.int64)
+        for back in range(4, 0, -1):
+            last_four = last_four * 10 + (buf[positions - back].astype(numpy.int64) - ord("0"))
+        found_ends = []
+        for end in positions[numpy.isin(last_four, masked_keys.last_four)].tolist():
+            found = self.masked_phone.search(data, max(0, end - _MASKED_PHONE_BYTES), end)
+            if found is not None and found.group(1) + found.group(2) in masked_keys.keys:
+                found_ends.append(end - 1)
+        return found_ends
+
+
+class _MaskedKeys(NamedTuple):
+    """Masked phone keys (first three + last four digits) of decoys, and their last four digits."""
+
+    keys: frozenset[bytes]
+    last_four: numpy.ndarray
+
+
+class _ShapeEvents(NamedTuple):
+    masked: list[int]
+    folding: list[int]
+    joins: list[int]
+    masks: list[int]
+
+
+_NO_HITS = (numpy.zeros(0, numpy.int64),) * 3
+
+
+class _Lines:
+    """The lines of a block, found once with NumPy: which line a byte is on, and its span."""
+
+    def __init__(self, data: bytes) -> None:
+        self.size = len(data)
+        self.newlines = numpy.flatnonzero(numpy.frombuffer(data, numpy.uint8) == _NEWLINE_BYTE)
+
+    def of(self, positions: numpy.ndarray | list[int]) -> numpy.ndarray:
+        """Line numbers of byte positions that are not newlines."""
+        return numpy.searchsorted(self.newlines, positions)
+
+    def spans(self, numbers: numpy.ndarray) -> list[tuple[int, int, int]]:
+        """(line number, start, end) of each line, without its newline."""
+        newlines, count = self.newlines, len(self.newlines)
+        return [
+            (
+                number,
+                0 if number == 0 else int(newlines[number - 1]) + 1,
+                self.size if number >= count else int(newlines[number]),
+            )
+            for number in numbers.tolist()
+        ]
 
 
 class Prefilter:
@@ -133,18 +248,28 @@ class Prefilter:
         triggers: list[str],
         masked_keys: Iterable[str],
         plain_literals: bool,
+        names: numpy.ndarray | None = None,
     ) -> None:
+        """``names``: per literal, its :func:`han_edges.name_flags` (0 for a literal that is not
+        only ever a decoy's name)."""
         # Without separators in any literal, deleting every separator finds at least the literals
         # that joining some of them (normalize's rule 2) could create.
         self.plain_literals = plain_literals
         # Masked phones whose key (first three + last four digits) belongs to a decoy; other
         # masked phones are weak evidence for nobody. The shape finds every masked phone and the
         # key is looked up here: a shape naming every key took Hyperscan seconds to compile.
-        self.masked_keys = frozenset(key.encode() for key in masked_keys if len(key) == 7 and key.isdigit())
+        keys = frozenset(key.encode() for key in masked_keys if len(key) == 7 and key.isdigit())
+        self.masked_keys = _MaskedKeys(keys, numpy.array(sorted({int(key[3:]) for key in keys}), numpy.int64))
         letters = "".join(sorted(_letters_before_digits(literals)))
+        if names is None:
+            names = numpy.zeros(len(literals), numpy.uint8)
+        has_names = bool((names & han_edges.FIRST_HAN).any())
         self.stages = {
             encoding: _Stage(
-                encoding, literals, _shape_patterns(triggers, bool(self.masked_keys), letters, encoding)
+                encoding,
+                literals,
+                names,
+                _shape_patterns(triggers, bool(self.masked_keys.keys), has_names, letters, encoding),
             )
             for encoding in sorted(NATIVE_ENCODINGS)
         }
@@ -168,88 +293,113 @@ class Prefilter:
         newline. ``encoding`` must be one of :data:`NATIVE_ENCODINGS`.
         """
         stage = self.stages[encoding]
-        size = len(data)
-        # Byte positions inside lines that need a look. ``sure``: a token literal or a decoy's
-        # masked phone — the exact path. ``maybe``: a shape only — normalised first.
-        sure: list[int] = [end - 1 for _start, end, _pattern in stage.literal_ends(data)]
-        maybe: list[int] = []
-        folding: set[int] = set()  # the maybe lines with a folding character (by their last byte)
-
-        masked_keys, masked_phone = self.masked_keys, stage.masked_phone
-
-        def on_masked(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            found = masked_phone.search(data, max(0, end - _MASKED_PHONE_BYTES), end)
-            if found is not None and found.group(1) + found.group(2) in masked_keys:
-                sure.append(end - 1)
-
-        # These shapes run to the end of the line: ``end - 1`` is the line's last byte.
-        def on_fold(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            folding.add(end - 1)
-
-        def on_join(_ident: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
-            maybe.append(end - 1)
-
-        handlers = {SHAPE_JOIN: on_join, SHAPE_FOLD: on_fold, SHAPE_MASKED: on_masked}
-        for ident, database in stage.shapes.items():
-            database.scan(data, match_event_handler=handlers[ident])
-        maybe += folding
-        if not sure and not maybe:
+        shapes = stage.shape_events(data, self.masked_keys)
+        starts, ends, patterns = stage.literal_hits(data)
+        if not len(starts) and not (shapes.masked or shapes.folding or shapes.joins):
             return []
-        events = sorted([(position, True) for position in sure] + [(position, False) for position in maybe])
-
-        exact: list[tuple[int, int, int]] = []
+        lines = _Lines(data)
+        folding = numpy.unique(lines.of(shapes.folding))
+        hit_lines = lines.of(ends - 1)
+        # Lines that need the exact path: a token literal (not an embedded name, see below) or a
+        # decoy's masked phone.
+        used = self._hits_the_exact_path_uses(data, stage, shapes, (starts, ends, patterns), hit_lines, lines)
+        exact = numpy.unique(numpy.concatenate((hit_lines[used], lines.of(shapes.masked))))
         # Lines that may hold a token once normalised: with folding characters, with joins only.
-        folded: list[tuple[int, int, int]] = []
-        joined: list[tuple[int, int, int]] = []
-        line_start, line_end, line_number, counted_to = -1, -1, 0, 0
-        needs_exact, flagged = False, False
-        for position, reason in [*events, (size, False)]:
-            if line_start <= position < line_end:
-                needs_exact = needs_exact or reason
-                continue
-            if flagged:
-                line = (line_number, line_start, line_end)
-                if needs_exact:
-                    exact.append(line)
-                elif line_end - 1 in folding:
-                    folded.append(line)
-                else:
-                    joined.append(line)
-            if position >= size:
-                break
-            line_start = data.rfind(b"\n", 0, position) + 1
-            found_end = data.find(b"\n", position)
-            line_end = size if found_end < 0 else found_end
-            line_number += data.count(b"\n", counted_to, line_start)
-            counted_to = line_start
-            needs_exact, flagged = reason, True
+        folded = numpy.setdiff1d(folding, exact, assume_unique=True)
+        joined = numpy.setdiff1d(lines.of(shapes.joins), numpy.union1d(exact, folding))
+        found = lines.spans(exact)
         if not self.plain_literals:
             # A literal with a separator in it: deleting separators could hide it; read them all.
-            return sorted(exact + folded + joined)
+            return sorted(found + lines.spans(folded) + lines.spans(joined))
         # Folding is slow (a table lookup per character): only lines with a folding character need
         # it; the others are upper-cased. Then every separator goes, which finds at least the
         # literals that joining some of them (normalize's rule 2) could create.
-        if folded:
-            text = fold(_decoded(data, folded, encoding)).encode("utf-8", "surrogatepass")
-            exact += self._holding_literals(folded, _without_separators(text))
-        if joined:
+        if len(folded):
+            spans = lines.spans(folded)
+            text = fold(_decoded(data, spans, encoding)).encode("utf-8", "surrogatepass")
+            found += self._holding_literals(spans, _without_separators(text), names=True)
+        if len(joined):
+            spans = lines.spans(joined)
             if encoding == UTF8:
-                lines = b"\n".join(data[start:end] for _, start, end in joined)
+                text = b"\n".join(data[start:end] for _, start, end in spans)
             else:
-                lines = _decoded(data, joined, encoding).encode("utf-8", "surrogatepass")
-            exact += self._holding_literals(joined, _without_separators(lines))
-        exact.sort()
-        return exact
+                text = _decoded(data, spans, encoding).encode("utf-8", "surrogatepass")
+            # Joins never touch Han text, so a name here was already judged in the raw line.
+            found += self._holding_literals(spans, _without_separators(text), names=False)
+        found.sort()
+        return found
+
+    def _hits_the_exact_path_uses(
+        self,
+        data: bytes,
+        stage: _Stage,
+        shapes: _ShapeEvents,
+        hits: tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray],
+        hit_lines: numpy.ndarray,
+        lines: _Lines,
+    ) -> numpy.ndarray:
+        """Which literal hits send their line to the exact path: all but names embedded in Han
+        text (``han_edges``), which count there only as support for a decoy that another token
+        of the record points to — and such a token flags the line itself — or beside a masked
+        name with the same surname (``王*`` beside ``王玉兰花``: together a weak match). Lines with
+        folding characters are read again once folded (``names=True`` below), so folding cannot
+        make an embedded name count unseen."""
+        starts, ends, patterns = hits
+        edges = stage.names[patterns]
+        embedded = han_edges.embedded(data, stage.encoding, starts, ends, edges)
+        if not embedded.any():
+            return numpy.ones(len(starts), bool)
+        kept = ~embedded
+        if shapes.masks:
+            kept |= embedded & _same_surname_masked(
+                data, stage.encoding, shapes.masks, starts, hit_lines, lines
+            )
+        return kept
 
     def _holding_literals(
-        self, lines: list[tuple[int, int, int]], normalised: bytes
+        self, lines: list[tuple[int, int, int]], normalised: bytes, names: bool
     ) -> list[tuple[int, int, int]]:
-        """The ``lines`` whose normalised forms (``normalised``, one per line) hold a token literal."""
+        """The ``lines`` whose normalised forms (``normalised``, one per line) hold a token
+        literal; a literal that is only ever a name counts only with ``names``."""
         line_starts = [0] + [found.end() for found in _NEWLINE.finditer(normalised)]
+        name_flags = self.stages[UTF8].names
         holding = {
-            bisect.bisect_right(line_starts, start) - 1 for _, start in self.literal_starts(normalised)
+            bisect.bisect_right(line_starts, start) - 1
+            for pattern, start in self.literal_starts(normalised)
+            if names or not name_flags[pattern] & han_edges.NAME
         }
         return [lines[index] for index in sorted(holding)]
+
+
+def _same_surname_masked(
+    data: bytes,
+    encoding: str,
+    masks: list[int],
+    starts: numpy.ndarray,
+    hit_lines: numpy.ndarray,
+    lines: _Lines,
+) -> numpy.ndarray:
+    """Per hit: whether its line holds a mask character (first bytes at ``masks``) right after
+    the hit's first character."""
+    buf = numpy.frombuffer(data, numpy.uint8)
+    mask_lines = lines.of(masks)
+    before = han_edges.char_codes_before(buf, numpy.array(masks, numpy.int64), encoding)
+    # A line number and a character's bytes, as one key (a character takes at most 24 bits here).
+    surnames = (mask_lines[before >= 0] << 24) | before[before >= 0]
+    first_chars = (hit_lines << 24) | han_edges.char_codes_at(buf, starts, encoding)
+    same = numpy.isin(first_chars, surnames)
+    # A four-byte first character is more than a key holds: any mask on the line keeps the hit.
+    wide = han_edges.wide_first_char(buf, starts, encoding)
+    return same | (wide & numpy.isin(hit_lines, mask_lines))
+
+
+def _shared_flags(encoded: list[bytes], patterns: list[bytes], flags: numpy.ndarray) -> numpy.ndarray:
+    """Per pattern, the flags all of its literals share (literals that encode alike)."""
+    index = {pattern: at for at, pattern in enumerate(patterns)}
+    shared = numpy.full(len(patterns), 0xFF, numpy.uint8)
+    for pattern, flag in zip(encoded, flags.tolist(), strict=True):
+        shared[index[pattern]] &= flag
+    return shared
 
 
 def _letters_before_digits(literals: list[str]) -> set[str]:
@@ -316,7 +466,9 @@ def _masked_phone_pattern(encoding: str) -> bytes:
     return b"([0-9]{3})" + gap + mask + b"{4}" + gap + b"([0-9]{4})"
 
 
-def _shape_patterns(triggers: list[str], masked: bool, letters: str, encoding: str) -> dict[int, bytes]:
+def _shape_patterns(
+    triggers: list[str], masked: bool, names: bool, letters: str, encoding: str
+) -> dict[int, tuple[tuple[int, bytes], ...]]:
     """Patterns for lines that may hide a token behind a spelling, one report per line (the
     masked phone shape: one report per masked phone, whose key is then looked up).
 
@@ -333,26 +485,44 @@ def _shape_patterns(triggers: list[str], masked: bool, letters: str, encoding: s
     patterns = {SHAPE_JOIN: b"(?:" + before + b")" + sep + run + b"[0-9]{3}"}
     if triggers:
         patterns[SHAPE_FOLD] = _ALIGNED.get(encoding, b"") + _alternation(triggers, encoding)
-    patterns = {ident: pattern + rb"[^\n]*$" for ident, pattern in patterns.items()}
-    if masked:
-        patterns[SHAPE_MASKED] = _masked_phone_pattern(encoding)
-    return patterns
+    shapes = {ident: ((0, pattern + rb"[^\n]*$"),) for ident, pattern in patterns.items()}
+    masks = ((MASKED_PHONE, _masked_phone_pattern(encoding)),) if masked else ()
+    if names:
+        masks += _after_a_character(encoding)
+    if masks:
+        shapes[SHAPE_MASKED] = masks
+    return shapes
 
 
-def _pattern_db(pattern: bytes) -> hyperscan.Database:
-    return _loaded(_compiled_pattern(pattern))
+def _after_a_character(encoding: str) -> tuple[tuple[int, bytes], ...]:
+    """Expressions for a mask character right after a multi-byte character (a masked name's
+    surname), one per length of the mask character's encoding, which is its id."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for char in folds_to_one_of(MASK_CHARS):
+        try:
+            by_length[len(char.encode(encoding))].append(char)
+        except UnicodeEncodeError:
+            continue
+    return tuple(
+        (length, _ANY_CHARACTER[encoding] + _alternation(chars, encoding))
+        for length, chars in sorted(by_length.items())
+    )
+
+
+def _pattern_db(expressions: tuple[tuple[int, bytes], ...]) -> hyperscan.Database:
+    return _loaded(_compiled_pattern(expressions))
 
 
 @lru_cache(maxsize=16)
-def _compiled_pattern(pattern: bytes) -> bytes:
+def _compiled_pattern(expressions: tuple[tuple[int, bytes], ...]) -> bytes:
     """A shape compiled once per process: they seldom change from one build to the next (the
     folding characters depend on the tokens' alphabet only), so an update need not compile them."""
     database = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
     database.compile(
-        expressions=[pattern],
-        ids=[0],
-        elements=1,
-        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE],
+        expressions=[pattern for _, pattern in expressions],
+        ids=[ident for ident, _ in expressions],
+        elements=len(expressions),
+        flags=[hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE] * len(expressions),
     )
     return hyperscan.dumpb(database)
 

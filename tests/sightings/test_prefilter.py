@@ -1,5 +1,9 @@
 """The matcher's first stage: GBK read as it is, folding characters only where a character starts."""
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from canary.sightings.matcher import DecoyTokens, Matcher
 from canary.sightings.prefilter import GB18030, SHAPE_FOLD, UTF8, native_encoding
 
@@ -51,3 +55,82 @@ def test_the_encodings_read_without_transcoding_are_utf8_and_gb18030():
     assert native_encoding("GBK") == native_encoding("gb2312") == GB18030
     assert native_encoding("utf-16") is None
     assert native_encoding("big5") is None
+
+
+# -- names inside Han text -------------------------------------------------------------------------
+
+HAN_TEXT_DECOYS = [
+    DecoyTokens(11, "SF1000000000011", "+8617000000011", "宁波"),
+    DecoyTokens(12, "SF1000000000012", "+8617000000012", "王玉"),
+    DecoyTokens(13, "SF1000000000013", "+8617000000013", "王玉兰"),
+    DecoyTokens(14, "SF1000000000014", "+8617000000014", "\U0002000b丽"),  # a four-byte surname
+    DecoyTokens(15, "SF1000000000015", "+8617000000015", "阿依·古丽"),
+    DecoyTokens(16, "SF1000000000016", "+8617000000016", "古丽"),
+]
+# Names, pieces of names and what may touch them: Han text, masks, a compatibility ideograph
+# (兩 folds to 两), invisible and separating characters, a canary phone masked and whole.
+HAN_FRAGMENTS = [
+    "宁波",
+    "王玉",
+    "王玉兰",
+    "\U0002000b丽",
+    "\U0002000b",
+    "阿依·古丽",
+    "古丽",
+    "王",
+    "市",
+    "花",
+    "兩",
+    "*",
+    "＊",
+    "x",
+    "×",
+    "\u200b",
+    " ",
+    ",",
+    "，",
+    "·",
+    "170****0012",
+    "17000000013",
+    "SF1000000000011",
+]
+
+
+@pytest.fixture(scope="module")
+def han_text_matcher():
+    return Matcher.build(HAN_TEXT_DECOYS)
+
+
+@pytest.mark.parametrize("encoding", [UTF8, GB18030])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.lists(st.sampled_from(HAN_FRAGMENTS), max_size=8).map("".join), max_size=5))
+def test_names_inside_han_text_are_left_out_only_where_the_exact_path_ignores_them(
+    han_text_matcher, encoding, lines
+):
+    text = "\n".join(lines)
+    exact = [
+        match
+        for number, line in enumerate(text.split("\n"))
+        for match in han_text_matcher.match_line(line, number)
+    ]
+    assert han_text_matcher.match_records_bytes(text.encode(encoding), encoding) == exact
+
+
+@pytest.mark.parametrize("encoding", [UTF8, GB18030])
+def test_a_name_inside_an_address_does_not_flag_its_line(han_text_matcher, encoding):
+    data = "收件地址 浙江省宁波市海曙区, 王玉兰花园\n收件人 宁波, 电话 1\n".encode(encoding)
+    assert [line for line, _, _ in han_text_matcher.candidate_lines(data, encoding)] == [1]
+
+
+@pytest.mark.parametrize("encoding", [UTF8, GB18030])
+def test_a_name_inside_han_text_with_a_masked_name_of_its_surname_flags_its_line(han_text_matcher, encoding):
+    data = "王玉兰花 王*\n王玉兰花 李*\n".encode(encoding)
+    assert [line for line, _, _ in han_text_matcher.candidate_lines(data, encoding)] == [0]
+
+
+@pytest.mark.parametrize("encoding", [UTF8, GB18030])
+def test_a_name_inside_han_text_on_a_line_with_folding_characters_flags_its_line(han_text_matcher, encoding):
+    # The zero-width space vanishes in folding, and then ``王*`` is a masked name after all.
+    data = "王玉兰花 王\u200b*\n".encode(encoding)
+    assert han_text_matcher.match_records_bytes(data, encoding) != []
+    assert [line for line, _, _ in han_text_matcher.candidate_lines(data, encoding)] == [0]
