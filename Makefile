@@ -44,17 +44,20 @@ vendor:
 	cp node_modules/echarts/NOTICE canary/console/static/console/vendor/echarts.NOTICE
 
 run: setup system-deps
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py collectstatic --noinput -v0
-	$(BIN)/python manage.py load_demo
-	@echo ""
-	@echo "Console: http://$(HOST):$(PORT)/   (log in with the administrator printed above)"
-	@echo ""
-	@echo "The demo process plays a leak at depot D-HZ-XH; play another: $(BIN)/python manage.py simulate_leak --campaign demo-depots --node CODE"
+	@# Without a broker the console runs alone and tasks run in-process (canary.broker_check says so).
+	if $(BIN)/python -m canary.broker_check; then processes=""; eager=false; else processes="web demo"; eager=true; fi; \
+	export CELERY_TASK_ALWAYS_EAGER=$${CELERY_TASK_ALWAYS_EAGER:-$$eager}; \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput -v0 && \
+	$(BIN)/python manage.py load_demo && \
+	echo "" && \
+	echo "Console: http://$(HOST):$(PORT)/   (log in with the administrator printed above)" && \
+	echo "" && \
+	echo "The demo process plays a leak at depot D-HZ-XH; play another: $(BIN)/python manage.py simulate_leak --campaign demo-depots --node CODE" && \
 	HOST=$(HOST) PORT=$(PORT) PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
 	TWILIO_AUTH_TOKEN=$${TWILIO_AUTH_TOKEN:-$$(cat $${CANARY_VAR_DIR:-var}/demo-twilio-auth-token)} \
 	EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} \
-	$(BIN)/honcho start -f Procfile $$($(BIN)/python -m canary.broker_check || echo web demo)
+	$(BIN)/honcho start -f Procfile $$processes
 
 lint: setup
 	$(BIN)/ruff check .

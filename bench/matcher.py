@@ -338,12 +338,19 @@ def scan_ours(matcher: Matcher) -> tuple[float, Found]:
 
 
 _worker_matcher: Matcher | None = None
+_workers_ready = None
 
 
-def _load_worker(blob: bytes) -> None:
-    global _worker_matcher
+def _load_worker(blob: bytes, ready) -> None:
+    global _worker_matcher, _workers_ready
     _worker_matcher = pickle.loads(blob)
+    _workers_ready = ready
     gc.freeze()
+
+
+def _wait_for_every_worker(_: int) -> None:
+    """Held until every worker runs one: each has loaded its matcher, as warm Celery workers have."""
+    _workers_ready.wait(timeout=3600)
 
 
 def _scan_part(task: tuple[str, int, int, int, bytes]) -> list[tuple[str, int, str]]:
@@ -373,8 +380,9 @@ def scan_ours_parallel(blob: bytes, workers: int) -> tuple[float, Found]:
                 part_header = header if part.index else b""
                 tasks.append((file_name, part.start, part.end, part.first_line, part_header))
     context = multiprocessing.get_context("fork")
-    with context.Pool(workers, initializer=_load_worker, initargs=(blob,)) as pool:
-        pool.map(abs, range(workers))  # wait until every worker has its matcher
+    ready = context.Barrier(workers)
+    with context.Pool(workers, initializer=_load_worker, initargs=(blob, ready)) as pool:
+        pool.map(_wait_for_every_worker, range(workers), chunksize=1)
         started = time.perf_counter()
         results = pool.map(_scan_part, tasks, chunksize=1)
         elapsed = time.perf_counter() - started

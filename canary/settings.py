@@ -1,18 +1,16 @@
 """Settings, read from the environment (django-environ).
 
-With no environment at all the product runs embedded: a SQLite file under ``var/``, Redis
-at 127.0.0.1:6379 when it answers, otherwise Celery runs tasks in-process (eager) and says
-so once. ``DATABASE_URL``, ``REDIS_URL``/``CELERY_BROKER_URL``, ``SECRET_KEY``,
-``ALLOWED_HOSTS``, ``PUBLIC_BASE_URL`` and the Twilio credentials switch to production.
+With no environment at all the product runs embedded: a SQLite file under ``var/`` and Redis
+at 127.0.0.1:6379; ``make run`` runs Celery tasks in-process (eager) when no broker answers.
+``DATABASE_URL``, ``REDIS_URL``/``CELERY_BROKER_URL``, ``SECRET_KEY``, ``ALLOWED_HOSTS``,
+``PUBLIC_BASE_URL`` and the Twilio credentials switch to production.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-import socket
 from pathlib import Path
-from urllib.parse import urlparse
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -181,26 +179,12 @@ MEDIA_URL = "/media/"
 # --- Celery -------------------------------------------------------------------------------
 
 
-def _redis_answers(url: str, timeout: float = 0.3) -> bool:
-    """True when something accepts TCP connections at the broker URL's host and port."""
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), timeout):
-            return True
-    except OSError:
-        return False
-
-
-_explicit_broker = env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="")
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
-CELERY_BROKER_URL = _explicit_broker or REDIS_URL
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
-# Eager mode only in the embedded default when no broker answers; an explicitly configured
-# broker that is down is an outage the sweepers recover from, not a reason to run in-process.
-_no_broker = (
-    "CELERY_TASK_ALWAYS_EAGER" not in env and not _explicit_broker and not _redis_answers(CELERY_BROKER_URL)
-)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=_no_broker)
+# In-process tasks are for the embedded default without a broker: ``make run`` turns them on when
+# none answers (``canary.broker_check``), so settings never probe the network when imported.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = env.bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -225,14 +209,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-
-if _no_broker:
-    # Said once, at start-up, so an operator knows the watchers run in-process.
-    log.warning(
-        "No Celery broker answers at %s: tasks run in-process (eager). "
-        "Start Redis or set REDIS_URL for background workers.",
-        CELERY_BROKER_URL,
-    )
 
 # --- Product settings ------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from canary import celery_app
 from canary.alerts import selftest
 from canary.alerts.models import Alert, EventKind, Incident, SelfTest, SelfTestMode
 from canary.attribution.signals import record_signal
-from canary.settings import _redis_answers
+from canary.broker_check import broker_answers
 from canary.sightings.models import Document, DocumentStatus
 from tests.celery_support import wait_until, worker_on_queue
 
@@ -23,7 +23,7 @@ from tests.celery_support import wait_until, worker_on_queue
 @pytest.fixture
 def worker_queue(settings, tmp_path):
     """A Celery worker subprocess consuming a queue of its own, so parallel test runs never mix."""
-    if connection.vendor != "postgresql" or not _redis_answers(celery_app.conf.broker_url):
+    if connection.vendor != "postgresql" or not broker_answers(celery_app.conf.broker_url):
         pytest.skip("needs PostgreSQL and Redis")
     queue = f"alerts-e2e-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
     env = {
