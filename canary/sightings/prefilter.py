@@ -77,6 +77,8 @@ _ASCII_SEPARATORS = "".join(sorted(c for c in SEPARATORS | FIELD_PUNCTUATION if 
 _OTHER_SEPARATORS = tuple(sorted(char.encode() for char in SEPARATORS if not char.isascii()))
 _NEWLINE = re.compile(b"\n")
 _NEWLINE_BYTE = ord("\n")
+# Mask characters once folded (``＊`` is ``*`` by then, ``x`` is ``X``).
+_FOLDED_MASK = re.compile(b"|".join(re.escape(char.encode()) for char in sorted(MASK_CHARS)))
 _LETTER_BEFORE_DIGIT = re.compile("([A-Z])(?=[0-9])")
 # The longest separator run the join and masked-phone shapes allow: three in a record (normalize's
 # rule 2) and, in a raw CSV or JSON line, a quote, a delimiter and a quote at each cell edge.
@@ -303,7 +305,9 @@ class Prefilter:
         hit_lines = lines.of(ends - 1)
         # Lines that need the exact path: a token literal (not an embedded name, see below) or a
         # decoy's masked phone.
-        used = self._hits_the_exact_path_uses(data, stage, shapes, (starts, ends, patterns), hit_lines, lines)
+        used = _hits_the_exact_path_uses(
+            data, stage, (starts, ends, patterns), hit_lines, lines, shapes.masks
+        )
         exact = numpy.unique(numpy.concatenate((hit_lines[used], lines.of(shapes.masked))))
         # Lines that may hold a token once normalised: with folding characters, with joins only.
         folded = numpy.setdiff1d(folding, exact, assume_unique=True)
@@ -318,7 +322,9 @@ class Prefilter:
         if len(folded):
             spans = lines.spans(folded)
             text = fold(_decoded(data, spans, encoding)).encode("utf-8", "surrogatepass")
-            found += self._holding_literals(spans, _without_separators(text), names=True)
+            found += self._holding_literals(spans, _without_separators(text))
+            # Folding changes no Han text and deletes no separator: names are judged as in raw lines.
+            found += self._holding_names(spans, text)
         if len(joined):
             spans = lines.spans(joined)
             if encoding == UTF8:
@@ -326,50 +332,61 @@ class Prefilter:
             else:
                 text = _decoded(data, spans, encoding).encode("utf-8", "surrogatepass")
             # Joins never touch Han text, so a name here was already judged in the raw line.
-            found += self._holding_literals(spans, _without_separators(text), names=False)
-        found.sort()
+            found += self._holding_literals(spans, _without_separators(text))
+        found = sorted(set(found))
         return found
 
-    def _hits_the_exact_path_uses(
-        self,
-        data: bytes,
-        stage: _Stage,
-        shapes: _ShapeEvents,
-        hits: tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray],
-        hit_lines: numpy.ndarray,
-        lines: _Lines,
-    ) -> numpy.ndarray:
-        """Which literal hits send their line to the exact path: all but names embedded in Han
-        text (``han_edges``), which count there only as support for a decoy that another token
-        of the record points to — and such a token flags the line itself — or beside a masked
-        name with the same surname (``王*`` beside ``王玉兰花``: together a weak match). Lines with
-        folding characters are read again once folded (``names=True`` below), so folding cannot
-        make an embedded name count unseen."""
-        starts, ends, patterns = hits
-        edges = stage.names[patterns]
-        embedded = han_edges.embedded(data, stage.encoding, starts, ends, edges)
-        if not embedded.any():
-            return numpy.ones(len(starts), bool)
-        kept = ~embedded
-        if shapes.masks:
-            kept |= embedded & _same_surname_masked(
-                data, stage.encoding, shapes.masks, starts, hit_lines, lines
-            )
-        return kept
-
     def _holding_literals(
-        self, lines: list[tuple[int, int, int]], normalised: bytes, names: bool
+        self, lines: list[tuple[int, int, int]], normalised: bytes
     ) -> list[tuple[int, int, int]]:
         """The ``lines`` whose normalised forms (``normalised``, one per line) hold a token
-        literal; a literal that is only ever a name counts only with ``names``."""
+        literal other than a name (names are judged where separators are still in place)."""
         line_starts = [0] + [found.end() for found in _NEWLINE.finditer(normalised)]
         name_flags = self.stages[UTF8].names
         holding = {
             bisect.bisect_right(line_starts, start) - 1
             for pattern, start in self.literal_starts(normalised)
-            if names or not name_flags[pattern] & han_edges.NAME
+            if not name_flags[pattern] & han_edges.NAME
         }
         return [lines[index] for index in sorted(holding)]
+
+    def _holding_names(self, lines: list[tuple[int, int, int]], folded: bytes) -> list[tuple[int, int, int]]:
+        """The ``lines`` whose folded forms (``folded``, UTF-8, one per line) hold a name the
+        exact path would count (not embedded in Han text, or beside its masked surname)."""
+        stage = self.stages[UTF8]
+        starts, ends, patterns = stage.literal_hits(folded)
+        names = (stage.names[patterns] & han_edges.NAME) != 0
+        if not names.any():
+            return []
+        hits = (starts[names], ends[names], patterns[names])
+        folded_lines = _Lines(folded)
+        hit_lines = folded_lines.of(hits[1] - 1)
+        masks = [found.start() for found in _FOLDED_MASK.finditer(folded)]
+        used = _hits_the_exact_path_uses(folded, stage, hits, hit_lines, folded_lines, masks)
+        return [lines[index] for index in numpy.unique(hit_lines[used]).tolist()]
+
+
+def _hits_the_exact_path_uses(
+    data: bytes,
+    stage: _Stage,
+    hits: tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray],
+    hit_lines: numpy.ndarray,
+    lines: _Lines,
+    masks: list[int],
+) -> numpy.ndarray:
+    """Which literal hits in ``data`` (in ``stage``'s encoding) send their line to the exact
+    path: all but names embedded in Han text (``han_edges``), which count there only as support
+    for a decoy that another token of the record points to — and such a token flags the line
+    itself — or beside a masked name with the same surname (``王*`` beside ``王玉兰花``: together
+    a weak match). ``masks``: where mask characters that follow another character start."""
+    starts, ends, patterns = hits
+    embedded = han_edges.embedded(data, stage.encoding, starts, ends, stage.names[patterns])
+    if not embedded.any():
+        return numpy.ones(len(starts), bool)
+    kept = ~embedded
+    if masks:
+        kept |= embedded & _same_surname_masked(data, stage.encoding, masks, starts, hit_lines, lines)
+    return kept
 
 
 def _same_surname_masked(
