@@ -222,17 +222,27 @@ class Matcher:
 
     @classmethod
     def build(cls, decoys: Iterable[DecoyTokens]) -> Matcher:
-        decoys = list(decoys)
-        ids = [decoy.decoy_id for decoy in decoys]
-        names = normalize_tokens([decoy.name for decoy in decoys])
+        # One pass over ``decoys``, which may be a stream of database rows: a million decoys held
+        # as objects would cost more memory than the matcher.
+        ids: list[int] = []
+        fields: tuple[list[str], list[str], list[str]] = ([], [], [])
+        by_phone: dict[str, list[int]] = defaultdict(list)
+        for decoy in decoys:
+            ids.append(decoy.decoy_id)
+            fields[0].append(decoy.name)
+            fields[1].append(decoy.waybill_no)
+            fields[2].append(decoy.address_token)
+            if decoy.phone:
+                by_phone[decoy.phone].append(decoy.decoy_id)
+        names, waybills, addresses = (normalize_tokens(texts) for texts in fields)
+        del fields
         owners = _Owners()
         owners.extend(
             "name", [(name, ident) for name, ident in zip(names, ids, strict=True) if len(name) >= 2]
         )
-        waybills = normalize_tokens([decoy.waybill_no for decoy in decoys])
         owners.extend("waybill", [(text, ident) for text, ident in zip(waybills, ids, strict=True) if text])
-        addresses = normalize_tokens([decoy.address_token for decoy in decoys])
         owners.extend("address", [(text, ident) for text, ident in zip(addresses, ids, strict=True) if text])
+        del waybills, addresses
 
         masked_names: dict[tuple[str, str, int], set[int]] = defaultdict(set)
         for name, ident in zip(names, ids, strict=True):
@@ -243,10 +253,6 @@ class Matcher:
                     masked_names[(name[0], name[-1], len(name))].add(ident)
 
         # Canary phones are shared by many decoys: each is parsed once.
-        by_phone: dict[str, list[int]] = defaultdict(list)
-        for decoy in decoys:
-            if decoy.phone:
-                by_phone[decoy.phone].append(decoy.decoy_id)
         masked_phones: dict[str, set[int]] = defaultdict(set)
         phone_prefixes: dict[str, set[str]] = defaultdict(set)
         for phone, idents in by_phone.items():

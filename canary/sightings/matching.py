@@ -26,6 +26,7 @@ import platform
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import metadata
@@ -40,6 +41,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from canary.campaigns.models import Campaign, CampaignStatus, Decoy
 from canary.queue import publish
 
+from . import corpus, han_edges
 from . import matcher as matcher_module
 from . import normalize as normalize_module
 from . import prefilter as prefilter_module
@@ -200,10 +202,17 @@ def _build_and_store() -> str:
     campaigns = frozenset(Campaign.objects.filter(status__in=WATCHED).values_list("id", flat=True))
     last_id = Decoy.objects.filter(campaign_id__in=campaigns).aggregate(last=Max("id"))["last"] or 0
     rows = Decoy.objects.filter(campaign_id__in=campaigns, id__lte=last_id).values_list(*_TOKEN_FIELDS)
-    decoys = [DecoyTokens(*row) for row in rows.iterator(chunk_size=20_000)]
-    coverage = Coverage(campaigns, last_id, len(decoys))
-    pickled = pickle.dumps(Matcher.build(decoys))
-    del decoys
+    count = 0
+
+    def streamed() -> Iterator[DecoyTokens]:
+        # Rows straight into the build: a million decoys as a list would cost more than the matcher.
+        nonlocal count
+        for row in rows.iterator(chunk_size=20_000):
+            count += 1
+            yield DecoyTokens(*row)
+
+    pickled = pickle.dumps(Matcher.build(streamed()))
+    coverage = Coverage(campaigns, last_id, count)
     name = _store(coverage, pickled)
     _process.build_name, _process.build, _process.coverage = name, pickled, coverage
     return name
@@ -246,7 +255,7 @@ def _storage():
 def _code_version() -> str:
     """What the stored form depends on besides the decoys: the matcher's code and its engines."""
     source = hashlib.sha256()
-    for module in (matcher_module, prefilter_module, normalize_module):
+    for module in (matcher_module, prefilter_module, normalize_module, han_edges, corpus):
         source.update(Path(module.__file__).read_bytes())
     engines = f"{hyperscan.__version__}:{metadata.version('daachorse')}"
     return f"{source.hexdigest()}:{engines}:{platform.machine()}:{platform.python_version()}"
