@@ -262,6 +262,7 @@ class Matcher:
             masked_phones[masked_phone_key(nsn)].update(idents)
 
         kind_codes, owner_ids, shared, literals = owners.arrays()
+        del owners  # before the automata are built, when memory peaks
         alphabet = set("0123456789") | set("".join(literals))
         # Lines with any of these go through the (slow) folding before the literals are looked
         # for; other flagged lines are only upper-cased and stripped of separators.
