@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import NamedTuple
 
@@ -45,12 +45,18 @@ def writer_for_database() -> Writer:
     return copy_decoys if connection.vendor == "postgresql" else bulk_create_decoys
 
 
-def bulk_create_decoys(made: Iterable[MadeDecoy], count: int, progress: Progress | None = None) -> Stored:
+def bulk_create_decoys(
+    made: Iterable[MadeDecoy],
+    count: int,
+    progress: Progress | None = None,
+    *,
+    batch_size: int = PORTABLE_BATCH,
+) -> Stored:
     """Any database: ``bulk_create`` per batch (decoys first, for their ids, then exposures).
 
     ``count`` is how many decoys ``made`` yields (the COPY writer needs it in advance)."""
     decoys = exposures = 0
-    for batch in _batches(made, PORTABLE_BATCH):
+    for batch in _batches(made, batch_size):
         created = Decoy.objects.bulk_create(
             Decoy(**dict(zip(DECOY_FIELDS, m.values, strict=True))) for m in batch
         )
@@ -68,7 +74,9 @@ def bulk_create_decoys(made: Iterable[MadeDecoy], count: int, progress: Progress
     return Stored(decoys, exposures)
 
 
-def copy_decoys(made: Iterable[MadeDecoy], count: int, progress: Progress | None = None) -> Stored:
+def copy_decoys(
+    made: Iterable[MadeDecoy], count: int, progress: Progress | None = None, *, batch_size: int = COPY_BATCH
+) -> Stored:
     """PostgreSQL: ``COPY`` of each batch's decoys and exposures from a writer thread.
 
     ``count`` is how many decoys ``made`` yields: each batch takes exactly its ids."""
@@ -91,19 +99,19 @@ def copy_decoys(made: Iterable[MadeDecoy], count: int, progress: Progress | None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="copy-decoys") as pool:
             pending = None
             while decoys < count:
-                batch = list(itertools.islice(stream, min(COPY_BATCH, count - decoys)))
-                if len(batch) != min(COPY_BATCH, count - decoys):
+                batch = list(itertools.islice(stream, min(batch_size, count - decoys)))
+                if len(batch) != min(batch_size, count - decoys):
                     raise ValueError(f"{count} decoys announced, {decoys + len(batch)} made")
                 texts = _copy_texts(ids.take(len(batch)), batch)
                 if pending is not None:
-                    pending.result()  # the previous batch is in: report it, raise its error
+                    _wait(pending)  # the previous batch is in: report it (or raise its error)
                     if progress is not None:
                         progress(decoys)
                 pending = pool.submit(_copy_batch, connection.connection, decoy_sql, exposure_sql, texts)
                 decoys += len(batch)
                 exposures += sum(len(m.hops) for m in batch)
             if pending is not None:
-                pending.result()
+                _wait(pending)
                 if progress is not None:
                     progress(decoys)
     finally:
@@ -111,6 +119,11 @@ def copy_decoys(made: Iterable[MadeDecoy], count: int, progress: Progress | None
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # Django's default for the rest of the work
     return Stored(decoys, exposures)
+
+
+def _wait(pending: Future) -> None:
+    with connection.wrap_database_errors:  # psycopg's errors as Django's (IntegrityError, …)
+        pending.result()
 
 
 class _IdBlocks:
