@@ -132,7 +132,7 @@ def worker(args: argparse.Namespace) -> None:
     t = time.perf_counter()
     import_network_bytes(synthetic_network_csv(args.decoys // args.per_node))
     network_s = time.perf_counter() - t
-    add_numbers([f"+8613900139{n:03d}" for n in range(0, 60)])
+    add_numbers([f"+861390013{n:04d}" for n in range(200)])  # 100,000 depots need 87
     first, last = reserved_block(Carrier.SF)
     WaybillCursor.objects.create(
         carrier="sf", first_serial=first, last_serial=last, next_serial=first + FIRST_SERIAL
