@@ -2,13 +2,19 @@
 
 Order files and labels go to depots and order systems, so they carry nothing that tells a
 decoy from a real shipment (no campaign, no target, no flag). The registry is security-only.
+
+A campaign may hold a million decoys: every export reads them in chunks
+(``QuerySet.iterator``) and hands its text on in pieces of a few hundred rows, so neither a
+command nor a download ever holds all of them.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
 
 from django.conf import settings
@@ -39,6 +45,10 @@ ORDER_FIELDS = (
     "declared_value",
     "sort_code",
 )
+
+
+# Rows per piece of text handed to a file or a streaming response.
+ROWS_PER_PIECE = 500
 
 
 def _decoys(campaign: Campaign):
@@ -83,11 +93,17 @@ def registry_rows(campaign: Campaign) -> Iterator[dict]:
         }
 
 
+def registry_text(campaign: Campaign) -> Iterator[str]:
+    """The registry as JSON lines, in pieces of ``ROWS_PER_PIECE`` decoys."""
+    lines = (json.dumps(row, ensure_ascii=False) + "\n" for row in registry_rows(campaign))
+    return _pieces(lines)
+
+
 def write_registry_jsonl(campaign: Campaign, out: TextIO) -> int:
     count = 0
-    for row in registry_rows(campaign):
-        out.write(json.dumps(row, ensure_ascii=False) + "\n")
-        count += 1
+    for piece in registry_text(campaign):
+        out.write(piece)
+        count += piece.count("\n")  # json.dumps escapes newlines inside values
     return count
 
 
@@ -113,21 +129,64 @@ def order_rows(campaign: Campaign) -> Iterator[dict]:
         }
 
 
-def write_orders(campaign: Campaign, out: TextIO, fmt: str = "csv") -> int:
-    count = 0
+def count_orders(campaign: Campaign) -> int:
+    """How many rows the order file has (controls are never in it)."""
+    return _decoys(campaign).filter(is_control=False).count()
+
+
+def order_text(campaign: Campaign, fmt: str = "csv") -> Iterator[str]:
+    """The order file (``csv`` or ``json``) in pieces, for a file or a streaming response.
+
+    Raises ``ValueError`` at once for another format."""
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=ORDER_FIELDS)
-        writer.writeheader()
-        for row in order_rows(campaign):
-            writer.writerow(row)
-            count += 1
-    elif fmt == "json":
-        rows = list(order_rows(campaign))
-        json.dump(rows, out, ensure_ascii=False, indent=1)
-        count = len(rows)
-    else:
-        raise ValueError(f"unknown order format {fmt!r}; csv or json")
+        return _csv_pieces(order_rows(campaign))
+    if fmt == "json":
+        return _pieces(_json_parts(order_rows(campaign)))
+    raise ValueError(f"unknown order format {fmt!r}; csv or json")
+
+
+def write_orders(campaign: Campaign, out: TextIO, fmt: str = "csv") -> int:
+    """Write the order file to ``out``; returns how many orders it has."""
+    pieces = order_text(campaign, fmt)
+    count = count_orders(campaign)
+    for piece in pieces:
+        out.write(piece)
     return count
+
+
+def _pieces(lines: Iterable[str]) -> Iterator[str]:
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == ROWS_PER_PIECE:
+            yield "".join(batch)
+            batch = []
+    if batch:
+        yield "".join(batch)
+
+
+def _csv_pieces(rows: Iterable[dict]) -> Iterator[str]:
+    """What ``csv.DictWriter`` writes to a file (header, \\r\\n line ends), piece by piece."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=ORDER_FIELDS)
+    writer.writeheader()
+    for number, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if number % ROWS_PER_PIECE == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _json_parts(rows: Iterable[dict]) -> Iterator[str]:
+    """What ``json.dump(rows, indent=1, ensure_ascii=False)`` writes, one row at a time."""
+    first = True
+    for row in rows:
+        text = json.dumps(row, ensure_ascii=False, indent=1).replace("\n", "\n ")
+        yield ("[\n " if first else ",\n ") + text
+        first = False
+    yield "[]" if first else "\n]"
 
 
 def destination_depot(node: Node | None) -> Node | None:
@@ -201,6 +260,21 @@ def write_labels(
     )
     note_labels_printed(queryset, privacy)
     return pages
+
+
+def labels_pdf_file(
+    campaign: Campaign, *, privacy: bool = False, node_code: str | None = None
+) -> tuple[BinaryIO, int]:
+    """The label PDF in a temporary file (deleted once closed), rewound, and its page count:
+    a download sends it from disk in blocks instead of holding it in the web process's memory."""
+    pdf = tempfile.TemporaryFile()  # noqa: SIM115 - the caller's response closes it
+    try:
+        pages = write_labels(campaign, pdf, privacy=privacy, node_code=node_code)
+    except BaseException:
+        pdf.close()
+        raise
+    pdf.seek(0)
+    return pdf, pages
 
 
 def note_labels_printed(decoys: QuerySet, privacy: bool) -> None:
