@@ -235,7 +235,8 @@ def main() -> None:
                 result = run_one(code, args, strategy)
                 results.append((strategy, name, result))
                 print(
-                    f"{strategy:8s} {name:8s} {result['decoys']:>9,} decoys {result['exposures']:>10,} exposures "
+                    f"{strategy:8s} {name:8s} {result['decoys']:>9,} decoys "
+                    f"{result['exposures']:>10,} exposures "
                     f"{result['seconds']:7.1f} s ({result['decoys'] / result['seconds']:,.0f}/s) "
                     f"CPU {result['python_cpu']:.1f} s + PostgreSQL {result['backend_cpu']:.1f} s, "
                     f"peak RSS {result['peak_rss_mb']:,.0f} MB; load {result['load_before']} → "
@@ -257,7 +258,8 @@ def report(args: argparse.Namespace, results: list[tuple[str, str, dict]]) -> st
         machine_line(),
         "",
         f"Synthetic network: {args.decoys // args.per_node:,} depots + couriers + merchants (imported in "
-        f"{network_s:.1f} s); {args.per_node} decoys per depot; previous implementation: `{args.baseline[:10]}`. "
+        f"{network_s:.1f} s); {args.per_node} decoys per depot; "
+        f"previous implementation: `{args.baseline[:10]}`. "
         "Peak RSS is the issuing process's (VmHWM, reset just before `create_campaign`); CPU seconds "
         "are the issuing process's and its PostgreSQL backend's, which a busy machine does not inflate. "
         "Load average (1, 5, 15 min) before and after each run: the machine is shared.",
@@ -277,7 +279,8 @@ def report(args: argparse.Namespace, results: list[tuple[str, str, dict]]) -> st
         if len({name for s, name, _ in results if s == strategy}) > 1:
             verdict = "identical" if equal else "**different**"
             lines.append(
-                f"Rows of the two implementations ({strategy}): {verdict} (digest of every decoy and exposure)."
+                f"Rows of the two implementations ({strategy}): {verdict} "
+                "(digest of every decoy and exposure)."
             )
     return "\n".join(lines)
 
