@@ -30,7 +30,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
 from issue_decoys import BASELINE, load_average, peak_rss_mb, reset_peak_rss, unpack  # noqa: E402
-from machine import machine_line, write_report  # noqa: E402
+from machine import machine_line, write_sized_report  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/canary_bench_exports"
 SLUG = "bench-route"
@@ -42,6 +42,13 @@ EXPORTS = {
     "orders-json": "`export_orders SLUG --format json --out FILE`",
     "download-csv": "console download of the order CSV (`/campaigns/SLUG/orders.csv`)",
 }
+
+
+HEADER = """## Exports at scale (`bench/exports.py`)
+
+`python bench/exports.py --decoys N` issues one route campaign of N decoys and runs the registry
+and order exports with the previous implementation and with the current (streamed) one, each
+in a fresh process. Streamed exports keep memory flat in the number of decoys."""
 
 
 class HashingOutput:
@@ -221,7 +228,7 @@ def main() -> None:
                     f"{result['bytes']:>13,} bytes; load {result['load_before']} → {result['load_after']}",
                     flush=True,
                 )
-    write_report(f"exports_{args.decoys}", report(args, results))
+    write_sized_report("exports", args.decoys, HEADER, report(args, results))
 
 
 def report(args: argparse.Namespace, results: list[tuple[str, str, dict]]) -> str:

@@ -29,12 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
-from machine import machine_line, write_report  # noqa: E402
+from machine import machine_line, write_sized_report  # noqa: E402
 
 # The last commit before issuing was streamed through COPY (issue "National scale").
 BASELINE = "576f96fd32d15a17f1b8afde61205fc56a4b17a1"
 FIRST_SERIAL = 1000  # where the bench starts the block: the same numbers for both
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/canary_bench"
+
+
+HEADER = """## Issuing decoys (PostgreSQL)
+
+`python bench/issue_decoys.py --decoys N` issues one seeded route campaign of N decoys (10 per
+depot) with the previous implementation and with the current one, each in a fresh process on a
+fresh database, and checks that both stored the same rows. Target: 1,000,000 route decoys in
+≤ 6 minutes on 2 cores."""
 
 
 def recreate_database(url: str) -> None:
@@ -243,7 +251,7 @@ def main() -> None:
                     f"{result['load_after']}",
                     flush=True,
                 )
-    write_report(f"issue_decoys_{args.decoys}", report(args, results))
+    write_sized_report("issue_decoys", args.decoys, HEADER, report(args, results))
 
 
 def report(args: argparse.Namespace, results: list[tuple[str, str, dict]]) -> str:
