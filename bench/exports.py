@@ -8,6 +8,7 @@ implementations must write the same file).
 
     python bench/exports.py --decoys 100000
     python bench/exports.py --decoys 1000000
+    python bench/exports.py --decoys 1000000 --exports registry --only current
 
 Label PDFs are not measured at these sizes: rendering runs at about 160 labels a second (see
 "Label rendering"), so a million labels would take hours; depots print their own node's labels.
@@ -202,6 +203,7 @@ def main() -> None:
     parser.add_argument("--decoys", type=int, default=100_000)
     parser.add_argument("--exports", default=",".join(EXPORTS), help="comma-separated: " + ", ".join(EXPORTS))
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the previous implementation")
+    parser.add_argument("--only", choices=["previous", "current"], help="measure one implementation")
     parser.add_argument("--db-url", default=DEFAULT_DB)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
@@ -217,9 +219,12 @@ def main() -> None:
         print(f"issued {args.decoys:,} decoys in {time.perf_counter() - t:.0f} s", flush=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-previous-") as previous:
-        unpack(args.baseline, Path(previous))
+        if args.only != "current":
+            unpack(args.baseline, Path(previous))
         for export in args.exports.split(","):
             for name, code in (("previous", Path(previous)), ("current", ROOT)):
+                if args.only and name != args.only:
+                    continue
                 result = run_one(code, args, export)
                 results.append((export, name, result))
                 print(
@@ -248,7 +253,8 @@ def report(args: argparse.Namespace, results: list[tuple[str, str, dict]]) -> st
     ]
     digests = {(export, name): r["sha256"] for export, name, r in results}
     for export, name, r in results:
-        same = "yes" if digests.get((export, "previous")) == digests.get((export, "current")) else "**no**"
+        pair = digests.get((export, "previous")), digests.get((export, "current"))
+        same = "—" if None in pair else "yes" if pair[0] == pair[1] else "**no**"
         lines.append(
             f"| {EXPORTS[export]} | {name} | {r['seconds']:.1f} | {r['peak_rss_mb']:,.0f} MB | "
             f"{r['bytes']:,} | {same} | {r['load_before']} → {r['load_after']} |"
