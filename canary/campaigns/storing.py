@@ -37,7 +37,7 @@ class Stored(NamedTuple):
     exposures: int
 
 
-Writer = Callable[[Iterable[MadeDecoy], int, "Progress | None"], Stored]
+Writer = Callable[[Iterable[MadeDecoy], int, Progress | None], Stored]
 
 
 def writer_for_database() -> Writer:
