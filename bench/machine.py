@@ -33,3 +33,17 @@ def write_report(name: str, markdown: str) -> Path:
     path.write_text(markdown.rstrip() + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(OUT.parent.parent)}")
     return path
+
+
+def write_sized_report(name: str, size: int, header: str, section: str) -> Path:
+    """Keep one section per measured size (``name_SIZE.md``) and write ``name.md`` as the header
+    followed by every size measured so far, smallest first: sizes are re-run one command each."""
+    OUT.mkdir(exist_ok=True)
+    (OUT / f"{name}_{size}.md").write_text(section.rstrip() + "\n", encoding="utf-8")
+    sized = sorted(
+        (int(path.stem.rsplit("_", 1)[1]), path)
+        for path in OUT.glob(f"{name}_*.md")
+        if path.stem.rsplit("_", 1)[1].isdigit()
+    )
+    sections = [path.read_text(encoding="utf-8").strip() for _, path in sized]
+    return write_report(name, "\n\n".join([header.strip(), *sections]))

@@ -28,6 +28,7 @@ DOC = ROOT / "docs" / "BENCHMARKS.md"
 # (report name, script, arguments): the order the document shows them in.
 BENCHMARKS = [
     ("issue_decoys", "issue_decoys.py", []),
+    ("exports", "exports.py", []),
     ("labels", "labels.py", []),
     ("identities", "identities.py", []),
     ("sms_webhook", "sms_webhook.py", []),

@@ -3,10 +3,8 @@ status history, and the depot-facing downloads (labels, order files), audited.""
 
 from __future__ import annotations
 
-import io
-
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +13,7 @@ from rest_framework.response import Response
 from canary.audit.roles import SECURITY_ANALYST, VIEWER
 from canary.audit.services import record_request
 from canary.campaigns import planner
-from canary.campaigns.exports import write_labels, write_orders
+from canary.campaigns.exports import count_orders, labels_pdf_file, order_text
 from canary.campaigns.issuing import start_issuing
 from canary.campaigns.models import Campaign, CampaignStatusChange
 from canary.phones.pool import NumberError
@@ -185,10 +183,11 @@ class CampaignViewSet(
         campaign = self.get_object()
         privacy = request.query_params.get("privacy", "").lower() in ("1", "true", "yes")
         node = request.query_params.get("node") or None
-        out = io.BytesIO()
-        pages = write_labels(campaign, out, privacy=privacy, node_code=node)
+        pdf, pages = labels_pdf_file(campaign, privacy=privacy, node_code=node)
         record_request(request, "labels.export", campaign, privacy=privacy, pages=pages, node=node or "")
-        return _download(out.getvalue(), "application/pdf", f"{campaign.slug}-labels.pdf")
+        return FileResponse(
+            pdf, content_type="application/pdf", as_attachment=True, filename=f"{campaign.slug}-labels.pdf"
+        )
 
     @extend_schema(
         parameters=[
@@ -202,14 +201,12 @@ class CampaignViewSet(
         fmt = request.query_params.get("as") or "csv"
         if fmt not in ("csv", "json"):
             raise serializers.ValidationError({"as": ["csv or json"]})
-        out = io.StringIO()
-        rows = write_orders(campaign, out, fmt)
-        record_request(request, "orders.export", campaign, format=fmt, rows=rows)
-        kind = "text/csv" if fmt == "csv" else "application/json"
-        return _download(out.getvalue().encode("utf-8"), kind, f"{campaign.slug}-orders.{fmt}")
-
-
-def _download(body: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        pieces = order_text(campaign, fmt)
+        record_request(request, "orders.export", campaign, format=fmt, rows=count_orders(campaign))
+        # Streamed as the decoys are read: a million orders never sit in the web process's memory.
+        response = StreamingHttpResponse(
+            (piece.encode("utf-8") for piece in pieces),
+            content_type="text/csv" if fmt == "csv" else "application/json",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-orders.{fmt}"'
+        return response

@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_noop, pgettext_lazy
@@ -22,26 +21,24 @@ from canary.audit.services import record
 from canary.network.models import Node, NodeKind
 from canary.phones import pool
 
-from . import numbering, routing, serials
+from . import numbering, routing, serials, storing
+from .decoy_rows import DecoyMaker, PlannedDecoy
 from .history import record_transition
 from .identities import IdentityFactory, IdentitySpaceExhausted
-from .masking import mask_phone
 from .messages import Message, message_of
 from .models import (
     Campaign,
     CampaignStatus,
     CampaignTarget,
     Decoy,
-    Exposure,
     LabelTemplate,
     Strategy,
 )
-from .waybills import Carrier, format_waybill
+from .waybills import Carrier
 
 log = logging.getLogger(__name__)
 
 SLUG = re.compile(r"^[-a-z0-9_]{1,64}$")
-BATCH = 2000
 
 
 class SpecError(ValueError):
@@ -286,14 +283,16 @@ def issue_decoys(
     targets: list[Node],
     spec: CampaignSpec,
     progress: Callable[[int], None] | None = None,
+    writer: storing.Writer | None = None,
 ) -> IssueSummary:
     """Make every decoy of the campaign: number, recipient, address, item, route, exposures.
 
-    ``progress`` is told how many decoys are written after each batch."""
+    Decoys are made and written batch by batch (memory stays flat at a million); ``progress``
+    is told how many decoys are written after each batch. ``writer`` stores them (by default
+    the fastest one the database has, see :mod:`canary.campaigns.storing`)."""
     rng = random.Random(spec.seed)
     carrier = spec.carrier
     numbers, weight, words, number_plan = _codebook(campaign, targets, spec)
-    net = load_network()
     factory = IdentityFactory(
         seed=rng.randrange(2**32),
         used_names=Decoy.objects.values_list("recipient_name", flat=True).iterator(),
@@ -310,106 +309,39 @@ def issue_decoys(
         CampaignTarget(campaign=campaign, node=node, codeword=[numbers[i].e164 for i in sorted(word)])
         for node, word in zip(targets, words, strict=True)
     )
-    plan: list[tuple[Node | None, list[int], int]] = []
+    maker = DecoyMaker(
+        campaign_id=campaign.pk,
+        carrier=carrier,
+        strategy=spec.strategy,
+        starts_at=spec.starts_at,
+        ends_at=spec.ends_at,
+        numbers=numbers,
+        net=load_network(),
+        factory=factory,
+        rng=rng,
+    )
+    planned = _planned_decoys(targets, words, spec, len(numbers))
+    made = (maker.make(slot, serial) for slot, serial in zip(planned, serial_list, strict=True))
+    write = writer or storing.writer_for_database()
+    try:
+        stored = write(made, total, progress)
+    except IdentitySpaceExhausted as exc:
+        raise SpecError([str(exc)]) from exc
+    return IssueSummary(
+        campaign, len(targets), stored.decoys, stored.exposures, len(numbers), weight, number_plan
+    )
+
+
+def _planned_decoys(
+    targets: list[Node], words: list, spec: CampaignSpec, numbers: int
+) -> Iterator[PlannedDecoy]:
+    """The plan in issuing order: each target's decoys, then the controls."""
     for node, word in zip(targets, words, strict=True):
         members = sorted(word)
         for k in range(spec.decoys_per_node):
-            plan.append((node, members, k))
+            yield PlannedDecoy(node.id, members, k)
     for k in range(spec.controls):
-        plan.append((None, [k % len(numbers)], 0))
-
-    decoys: list[Decoy] = []
-    hops_per_decoy: list[list[routing.Hop]] = []
-    try:
-        for (node, members, k), serial in zip(plan, serial_list, strict=True):
-            number = numbers[members[k % len(members)]]
-            shipped_at = routing.ship_time(spec.starts_at, spec.ends_at, rng)
-            if node is None:  # control: issued like any other decoy, shown to nobody
-                route = None
-                hops: list[routing.Hop] = []
-                place_id = rng.choice(list(net.nodes)) if net.nodes else None
-            else:
-                route, hops = routing.seed_exposures(
-                    net, node.id, spec.strategy, shipped_at, spec.ends_at, rng
-                )
-                place_id = (route.destination_id if route else None) or node.id
-            province, city = net.place(place_id) if place_id else ("", "")
-            recipient = factory.recipient()
-            address = factory.address(province or "上海市", city or "上海市")
-            item = factory.item()
-            merchant = net.nodes.get(route.merchant_id) if route and route.merchant_id else None
-            decoys.append(
-                Decoy(
-                    campaign=campaign,
-                    target=node,
-                    waybill_no=format_waybill(carrier, serial),
-                    carrier=carrier.value,
-                    recipient_name=recipient.name,
-                    name_key=recipient.name_key,
-                    recipient_phone=number.e164,
-                    number=number,
-                    province=address.province,
-                    city=address.city,
-                    recipient_address=address.full,
-                    address_token=address.token,
-                    item_category=item.category,
-                    item_description=item.description,
-                    declared_value=item.declared_value,
-                    weight_kg=Decimal(f"{rng.uniform(0.2, 4.5):.2f}"),
-                    sender_name=factory.person_name(),
-                    # Merchants' platform labels mask the sender's number; a masked random
-                    # mobile can never ring a real person.
-                    sender_phone=mask_phone(f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"),
-                    sender_address=_sender_address(net, merchant, rng),
-                    sort_code=routing.sort_code(
-                        net, route.destination_id if route else place_id, route.courier_id if route else None
-                    ),
-                    origin_id=route.origin_id if route else None,
-                    destination_id=route.destination_id if route else place_id,
-                    shipped_at=shipped_at,
-                    is_control=node is None,
-                )
-            )
-            hops_per_decoy.append(hops)
-    except IdentitySpaceExhausted as exc:
-        raise SpecError([str(exc)]) from exc
-
-    exposures = 0
-    for start in range(0, len(decoys), BATCH):
-        batch = Decoy.objects.bulk_create(decoys[start : start + BATCH])
-        rows = [
-            (d.pk, h.node_id, h.channel, h.visible_from, h.visible_until)
-            for d, hops in zip(batch, hops_per_decoy[start : start + BATCH], strict=True)
-            for h in hops
-        ]
-        _insert_exposures(rows)
-        exposures += len(rows)
-        if progress is not None:
-            progress(start + len(batch))
-    return IssueSummary(campaign, len(targets), len(decoys), exposures, len(numbers), weight, number_plan)
-
-
-def _insert_exposures(rows: list[tuple]) -> None:
-    """The ledger is the biggest table (one row per hop); PostgreSQL's COPY writes it ~10× faster."""
-    if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(Exposure._meta.db_table)
-        sql = f"COPY {table} (decoy_id, node_id, channel, visible_from, visible_until) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    fields = ("decoy_id", "node_id", "channel", "visible_from", "visible_until")
-    objects = (Exposure(**dict(zip(fields, row, strict=True))) for row in rows)
-    Exposure.objects.bulk_create(objects, batch_size=5000)
-
-
-def _sender_address(net: routing.Network, merchant: routing.NodeInfo | None, rng: random.Random) -> str:
-    if merchant is not None:
-        province, city = net.place(merchant.id)
-        return f"{province}{city}{merchant.code[-3:]}号仓" if city else merchant.code
-    return rng.choice(
-        ["浙江省杭州市余杭区", "广东省广州市白云区", "江苏省苏州市吴中区", "福建省泉州市晋江市"]
-    )
+        yield PlannedDecoy(None, [k % numbers], 0)
 
 
 def decoys_issued(count: int) -> Message:

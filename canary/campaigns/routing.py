@@ -9,10 +9,12 @@ delivery courier, with the target node on the path, so the decoy looks like ordi
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 LABEL, SYSTEM, API = "label", "system", "api"
 
@@ -43,6 +45,10 @@ HOP_HOURS = {
     "dest_depot": 30.0,
     "delivery_courier": 32.0,
 }
+_HOP_DELAYS = {name: timedelta(hours=hours) for name, hours in HOP_HOURS.items()}
+_LABEL_SLACK = timedelta(hours=2)
+_LAST_HOLDER_KEEPS = timedelta(days=2)
+_SIDE_VIEWER_KEEPS = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,9 @@ class NodeInfo:
     city: str = ""
 
 
-@dataclass(frozen=True)
-class Hop:
+class Hop(NamedTuple):
+    """A node sees the decoy through a channel from ``visible_from`` (a tuple: ~9 per decoy)."""
+
     node_id: int
     channel: str
     visible_from: datetime
@@ -85,8 +92,19 @@ class Network:
             self.by_kind[node.kind].append(node.id)
         for ids in (*self.children.values(), *self.by_kind.values()):
             ids.sort()
+        # Issuing asks the same questions of a few thousand nodes a million times: remember answers.
+        self._ancestors: dict[tuple[int, str], int | None] = {}
+        self._couriers: dict[int, list[int]] = {}
+        self._places: dict[int, tuple[str, str]] = {}
+        self._descendants: dict[tuple[int, str], list[int]] = {}
 
     def ancestor_of_kind(self, node_id: int, kind: str) -> int | None:
+        key = (node_id, kind)
+        if key not in self._ancestors:
+            self._ancestors[key] = self._find_ancestor(node_id, kind)
+        return self._ancestors[key]
+
+    def _find_ancestor(self, node_id: int, kind: str) -> int | None:
         current = self.nodes[node_id].parent_id
         while current is not None:
             if self.nodes[current].kind == kind:
@@ -95,6 +113,12 @@ class Network:
         return None
 
     def descendants_of_kind(self, node_id: int, kind: str) -> list[int]:
+        key = (node_id, kind)
+        if key not in self._descendants:
+            self._descendants[key] = self._find_descendants(node_id, kind)
+        return self._descendants[key]
+
+    def _find_descendants(self, node_id: int, kind: str) -> list[int]:
         found, stack = [], list(self.children.get(node_id, ()))
         while stack:
             current = stack.pop()
@@ -103,8 +127,20 @@ class Network:
             stack.extend(self.children.get(current, ()))
         return sorted(found)
 
+    def couriers_of(self, node_id: int) -> list[int]:
+        """The couriers directly under a node (a depot's), in id order."""
+        if node_id not in self._couriers:
+            children = self.children.get(node_id, ())
+            self._couriers[node_id] = [c for c in children if self.nodes[c].kind == "courier"]
+        return self._couriers[node_id]
+
     def place(self, node_id: int) -> tuple[str, str]:
         """(province, city) of a node, inherited from the nearest ancestor that has one."""
+        if node_id not in self._places:
+            self._places[node_id] = self._find_place(node_id)
+        return self._places[node_id]
+
+    def _find_place(self, node_id: int) -> tuple[str, str]:
         current: int | None = node_id
         while current is not None:
             node = self.nodes[current]
@@ -116,6 +152,16 @@ class Network:
     def depot_of(self, node_id: int) -> int | None:
         node = self.nodes[node_id]
         return node_id if node.kind == "depot" else self.ancestor_of_kind(node_id, "depot")
+
+
+def choice_excluding(ids: list[int], excluded: int | None, rng: random.Random) -> int:
+    """``rng.choice([i for i in ids if i != excluded] or ids)`` with the same draw, without
+    building a list of every depot for each decoy (``ids`` sorted, no repeats)."""
+    at = bisect_left(ids, excluded) if excluded is not None else len(ids)
+    if at == len(ids) or ids[at] != excluded or len(ids) == 1:
+        return ids[rng.randrange(len(ids))]  # what choice() draws: _randbelow(len)
+    drawn = rng.randrange(len(ids) - 1)
+    return ids[drawn + (drawn >= at)]
 
 
 def isolated_exposure(node: NodeInfo, shipped_at: datetime, until: datetime | None) -> Hop:
@@ -154,13 +200,12 @@ def plan_route(net: Network, target_id: int, shipped_at: datetime, rng: random.R
         near = net.depot_of(merchant) if merchant is not None else None
         origin = near if near is not None else rng.choice(depots)
     if dest is None and depots:
-        others = [d for d in depots if d != origin] or depots
-        dest = rng.choice(others)
+        dest = choice_excluding(depots, origin, rng)
     if origin is not None:
-        couriers = [c for c in net.children.get(origin, ()) if net.nodes[c].kind == "courier"]
+        couriers = net.couriers_of(origin)
         pickup = rng.choice(couriers) if couriers else None
     if dest is not None and delivery is None:
-        couriers = [c for c in net.children.get(dest, ()) if net.nodes[c].kind == "courier"]
+        couriers = net.couriers_of(dest)
         delivery = rng.choice(couriers) if couriers else None
 
     origin_hub = net.ancestor_of_kind(origin, "hub") if origin is not None else None
@@ -179,27 +224,21 @@ def plan_route(net: Network, target_id: int, shipped_at: datetime, rng: random.R
         (dest, "dest_depot", LABEL),
         (delivery, "delivery_courier", LABEL),
     ]
-    jitter = timedelta(minutes=rng.randint(0, 90))
-    times = {name: shipped_at + timedelta(hours=h) + jitter for name, h in HOP_HOURS.items()}
-    custody = [(n, name, ch) for n, name, ch in path if n is not None]
+    # Adding timedeltas is exact (whole microseconds), so the order of the sum does not matter.
+    departure = shipped_at + timedelta(minutes=rng.randint(0, 90))
+    custody = [(n, departure + _HOP_DELAYS[name], ch) for n, name, ch in path if n is not None]
     hops: list[Hop] = []
-    for i, (node_id, name, channel) in enumerate(custody):
-        start = times[name]
+    for i, (node_id, start, channel) in enumerate(custody):
         # A label is in a node's hands until the next node takes the parcel (+ handling slack).
-        end = (
-            times[custody[i + 1][1]] + timedelta(hours=2)
-            if i + 1 < len(custody)
-            else start + timedelta(days=2)
-        )
+        end = custody[i + 1][1] + _LABEL_SLACK if i + 1 < len(custody) else start + _LAST_HOLDER_KEEPS
         hops.append(Hop(node_id, channel, start, None if channel == SYSTEM else end))
     if dest is not None and dest != origin:
-        hops.append(Hop(dest, SYSTEM, times["origin_depot"], None))
+        hops.append(Hop(dest, SYSTEM, departure + _HOP_DELAYS["origin_depot"], None))
     if origin is not None:
-        hops.append(Hop(origin, SYSTEM, times["pickup_courier"], None))
+        hops.append(Hop(origin, SYSTEM, departure + _HOP_DELAYS["pickup_courier"], None))
     for node_id, name, channel in extra:
-        hops.append(
-            Hop(node_id, channel, times[name], None if channel != LABEL else times[name] + timedelta(hours=6))
-        )
+        start = departure + _HOP_DELAYS[name]
+        hops.append(Hop(node_id, channel, start, None if channel != LABEL else start + _SIDE_VIEWER_KEEPS))
 
     unique: dict[tuple[int, str], Hop] = {}
     for hop in hops:

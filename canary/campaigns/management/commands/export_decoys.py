@@ -1,11 +1,9 @@
-import io
-
 from django.core.management.base import BaseCommand
 
 from canary.audit.services import record
 from canary.campaigns.exports import write_registry_jsonl
 
-from ._common import get_campaign
+from ._common import PlainOutput, get_campaign
 
 
 class Command(BaseCommand):
@@ -18,12 +16,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         campaign = get_campaign(options["slug"])
+        # Written piece by piece as the decoys are read: a million decoys never sit in memory.
         if options["out"]:
             with open(options["out"], "w", encoding="utf-8") as fh:
                 count = write_registry_jsonl(campaign, fh)
         else:
-            buffer = io.StringIO()
-            count = write_registry_jsonl(campaign, buffer)
-            self.stdout.write(buffer.getvalue(), ending="")
+            count = write_registry_jsonl(campaign, PlainOutput(self.stdout))
         record("decoys.export", obj=campaign, format="jsonl", count=count, out=options["out"] or "stdout")
         self.stderr.write(f"{count} decoys exported")

@@ -1,11 +1,9 @@
-import io
-
 from django.core.management.base import BaseCommand
 
 from canary.audit.services import record
 from canary.campaigns.exports import write_orders
 
-from ._common import get_campaign
+from ._common import PlainOutput, get_campaign
 
 
 class Command(BaseCommand):
@@ -24,9 +22,7 @@ class Command(BaseCommand):
             with open(options["out"], "w", encoding=encoding, newline="") as fh:
                 count = write_orders(campaign, fh, options["format"])
         else:
-            buffer = io.StringIO()
-            count = write_orders(campaign, buffer, options["format"])
-            self.stdout.write(buffer.getvalue(), ending="")
+            count = write_orders(campaign, PlainOutput(self.stdout), options["format"])
         record(
             "orders.export",
             obj=campaign,
