@@ -53,7 +53,18 @@ _MALE, _FEMALE = 0, 1
 
 
 class IdentitySpaceExhausted(ValueError):
-    """No unused identity satisfies the uniqueness rules any more."""
+    """No unused identity satisfies the uniqueness rules any more.
+
+    ``exhausted`` says what ran out, ``NAMES`` (with the ``surname``) or ``ADDRESSES``, so that
+    callers can say it in the reader's language.
+    """
+
+    NAMES, ADDRESSES = "names", "addresses"
+
+    def __init__(self, message: str, *, exhausted: str, surname: str = "") -> None:
+        super().__init__(message)
+        self.exhausted = exhausted
+        self.surname = surname
 
 
 @dataclass(frozen=True)
@@ -347,7 +358,9 @@ class IdentityFactory:
         more (the graceful growth), unless no key has a full name left at all."""
         if all(surname + last in self._dead_keys for last in LAST_CHARACTERS if last != surname):
             raise IdentitySpaceExhausted(
-                f"every full name with the surname {surname} has been issued; no new recipient can be named"
+                f"every full name with the surname {surname} has been issued; no new recipient can be named",
+                exhausted=IdentitySpaceExhausted.NAMES,
+                surname=surname,
             )
         self._bound[surname] += 1
         self._count_free(surname)
@@ -406,7 +419,8 @@ class IdentityFactory:
                 break
         else:
             raise IdentitySpaceExhausted(
-                f"no unused compound/building/room combination found in {_TOKEN_TRIES} tries"
+                f"no unused compound/building/room combination found in {_TOKEN_TRIES} tries",
+                exhausted=IdentitySpaceExhausted.ADDRESSES,
             )
         self._used_tokens.add(canonical_token(token))
         self._previous_community = community

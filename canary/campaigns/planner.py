@@ -247,6 +247,17 @@ def load_network() -> routing.Network:
     )
 
 
+def _identities_exhausted(exc: IdentitySpaceExhausted) -> Message:
+    if exc.exhausted == IdentitySpaceExhausted.NAMES:
+        return Message(
+            gettext_noop(
+                "every full name with the surname %(surname)s has been issued; no new recipient can be named"
+            ),
+            surname=exc.surname,
+        )
+    return Message(gettext_noop("no unused compound, building and room is left for a new recipient address"))
+
+
 def _codebook(campaign: Campaign, targets: list[Node], spec: CampaignSpec):
     try:
         numbers, plan = numbering.claim(campaign, targets, spec)
@@ -326,7 +337,7 @@ def issue_decoys(
     try:
         stored = write(made, total, progress)
     except IdentitySpaceExhausted as exc:
-        raise SpecError([str(exc)]) from exc
+        raise SpecError([_identities_exhausted(exc)]) from exc
     return IssueSummary(
         campaign, len(targets), stored.decoys, stored.exposures, len(numbers), weight, number_plan
     )

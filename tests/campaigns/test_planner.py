@@ -3,9 +3,13 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from canary.audit.models import AuditEvent
+from canary.campaigns import planner
+from canary.campaigns.identities import IdentitySpaceExhausted
 from canary.campaigns.masking import masked_name_key
+from canary.campaigns.messages import translated
 from canary.campaigns.models import Campaign, CampaignTarget, Decoy, Exposure
 from canary.campaigns.waybills import Carrier, recognise
 from canary.phones.models import CanaryNumber, NumberStatus
@@ -165,3 +169,17 @@ def test_order_file_carries_no_mark_of_a_decoy(campaign, tmp_path):
 
 def test_exposure_rows_are_the_ledger(campaign):
     assert Exposure.objects.filter(decoy__campaign=campaign).count() == campaign.decoys.count()
+
+
+@pytest.mark.parametrize(
+    ("exhausted", "chinese"),
+    [
+        (IdentitySpaceExhausted.NAMES, "姓沙的全名均已发出，无法再为新收件人命名"),
+        (IdentitySpaceExhausted.ADDRESSES, "已没有未用的小区、楼栋和房号可用于新的收件地址"),
+    ],
+)
+def test_running_out_of_identities_is_said_in_the_readers_language(exhausted, chinese):
+    error = IdentitySpaceExhausted("in English for logs", exhausted=exhausted, surname="沙")
+    problem = planner._identities_exhausted(error)
+    with translation.override("zh-hans"):
+        assert translated(problem) == chinese
