@@ -206,6 +206,8 @@ class Decoy(models.Model):
         verbose_name = _("decoy")
         verbose_name_plural = _("decoys")
         permissions = [("export_decoys", _("Can export decoy registry, labels and orders"))]
+        # A campaign's decoy list is paged by id (keyset): one index walk whatever the page.
+        indexes = [models.Index(fields=["campaign", "id"], name="decoy_campaign_page")]
 
     def __str__(self) -> str:
         return self.waybill_no
