@@ -6,8 +6,7 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,13 +21,15 @@ from canary.campaigns import planner
 from canary.campaigns.exports import write_labels, write_orders
 from canary.campaigns.issuing import start_issuing
 from canary.campaigns.messages import translated, translated_all
-from canary.campaigns.models import Campaign, CampaignStatus, Exposure
+from canary.campaigns.models import Campaign, CampaignStatus
 from canary.campaigns.planner import SpecError
 from canary.campaigns.readiness import activation_problems
+from canary.campaigns.sizes import campaign_sizes, decoy_counts
 from canary.network.models import Node
 from canary.phones.models import CanaryNumber
 from canary.phones.pool import free_numbers
 
+from ..paging import AFTER, BEFORE, keyset_page
 from ..ranking import ranked_nodes, reading
 from ..wizard import CampaignPlanForm, sign_spec, spec_from, unsign_spec
 from .network import build_tree
@@ -39,7 +40,10 @@ TIMELINE = 100
 
 @security_required
 def campaign_list(request):
-    campaigns = Campaign.objects.annotate(decoy_count=Count("decoys")).order_by("-created_at")
+    campaigns = list(Campaign.objects.order_by("-created_at", "-id"))
+    counts = decoy_counts(campaigns)
+    for campaign in campaigns:
+        campaign.decoy_count = counts[campaign.pk]
     return render(request, "console/campaign_list.html", {"campaigns": campaigns})
 
 
@@ -133,14 +137,16 @@ def campaign_detail(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     record_request(request, "campaign.view", campaign)
     history = list(campaign.status_changes.all())
+    sizes = campaign_sizes(campaign)
     return render(
         request,
         "console/campaign_detail.html",
         {
             **_live_context(campaign),
             "targets": campaign.campaign_targets.select_related("node").order_by("node__code"),
-            "decoy_count": campaign.decoys.filter(is_control=False).count(),
-            "exposure_count": Exposure.objects.filter(decoy__campaign=campaign).count(),
+            "decoy_count": sizes.decoys,
+            "exposure_count": sizes.exposures,
+            "exposures_approximate": sizes.exposures_approximate,
             "problems": activation_problems(campaign) if campaign.status == CampaignStatus.DRAFT else [],
             "history": history,
             "issue_error": _issue_error(campaign, history),
@@ -201,7 +207,7 @@ def campaign_end(request, slug):
 @security_required
 def decoy_list(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
-    decoys = campaign.decoys.select_related("target").order_by("id")
+    decoys = campaign.decoys.select_related("target")
     query, node = request.GET.get("q", "").strip(), request.GET.get("node", "")
     if query:
         decoys = decoys.filter(
@@ -211,8 +217,16 @@ def decoy_list(request, slug):
         )
     if node:
         decoys = decoys.filter(target__code=node)
-    page = Paginator(decoys, DECOYS_PER_PAGE).get_page(request.GET.get("page"))
-    record_request(request, "decoys.view", campaign, page=page.number, q=query, node=node)
+    page = keyset_page(decoys, ("id",), request.GET, DECOYS_PER_PAGE)
+    record_request(
+        request,
+        "decoys.view",
+        campaign,
+        after=request.GET.get(AFTER, ""),
+        before=request.GET.get(BEFORE, ""),
+        q=query,
+        node=node,
+    )
     return render(
         request,
         "console/decoy_list.html",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from canary.audit.decorators import security_required
@@ -10,6 +9,8 @@ from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
 from canary.console.templatetags.console import MATCH_KINDS
 from canary.sightings.models import Sighting, Strength
+
+from ..paging import keyset_page
 
 PAGE_SIZE = 50
 
@@ -27,7 +28,7 @@ def sighting_list(request):
     if filters["kind"] in MATCH_KINDS:
         # A quoted text match: works on SQLite as on PostgreSQL, and "phone" never hits "masked_phone".
         sightings = sightings.filter(kinds__icontains=f'"{filters["kind"]}"')
-    page = Paginator(sightings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(sightings, ("-created_at", "-id"), request.GET, PAGE_SIZE)
     record_request(request, "sightings.sightings.view", **filters)
     context = {
         "page": page,
