@@ -6,7 +6,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0006_decoy_campaign_page'),
         ('sightings', '0003_sweep_every_minute'),
     ]
 
