@@ -51,6 +51,7 @@ class DecoyViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     audit_filters = ("campaign",)
     serializer_class = DecoySerializer
     lookup_field = "waybill_no"
+    ordering = ("id",)
 
     def get_queryset(self):
         exposures = Exposure.objects.select_related("node").order_by("visible_from")
@@ -64,7 +65,11 @@ class SignalViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "campaign__slug"]
     audit_name = "signals"
     serializer_class = SignalSerializer
-    queryset = Signal.objects.select_related("campaign").prefetch_related("decoys").order_by("-first_seen_at")
+    ordering = ("-first_seen_at", "-id")
+    # An SMS signal names every decoy of its number (hundreds): only their waybill numbers are read.
+    queryset = Signal.objects.select_related("campaign").prefetch_related(
+        Prefetch("decoys", Decoy.objects.only("id", "waybill_no"))
+    )
 
 
 class DocumentViewSet(
@@ -86,6 +91,7 @@ class DocumentViewSet(
     audit_name = "documents"
     audit_filters = ("status",)
     parser_classes = [MultiPartParser, FormParser]
+    ordering = ("-fetched_at", "-id")
 
     @staticmethod
     def documents():
@@ -133,6 +139,7 @@ class SightingViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     audit_name = "sightings"
     audit_filters = ("document", "campaign")
     serializer_class = SightingSerializer
+    ordering = ("-created_at", "-id")
 
     def get_queryset(self):
         sightings = Sighting.objects.select_related("decoy", "campaign", "document")
