@@ -19,44 +19,71 @@ from canary.attribution.overview import current_suspicion, node_history
 from canary.audit.decorators import security_required
 from canary.audit.roles import VIEWER, is_security
 from canary.audit.services import record_request
-from canary.campaigns.models import CampaignStatus, CampaignTarget, Exposure
+from canary.campaigns.models import CampaignTarget, Exposure
 from canary.network.models import Node
 from canary.network.preview import digest_of, preview_network_bytes
 from canary.network.services import NetworkImportError, export_network, import_network_bytes
 
+from ..tallies import decoys_seen
+
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 SESSION_KEY = "network_import"
+# A network up to this size is drawn whole; a bigger one (a national network: 10,000 nodes and
+# more) is drawn three levels deep and each deeper branch is fetched when it is opened.
+WHOLE_TREE_UP_TO = 2_000
+LEVELS_DRAWN = 3
 
 
-def build_tree(nodes: list[Node], seen: dict[int, int], suspicion: dict[str, float]) -> list[dict]:
-    """Nested rows (node, children, descendant count, decoys seen, suspicion), roots first."""
+def build_tree(
+    nodes: list[Node],
+    seen: dict[int, int],
+    suspicion: dict[str, float],
+    *,
+    under: Node | None = None,
+    levels: int | None = None,
+) -> list[dict]:
+    """Nested rows (node, children, descendant count, decoys seen, suspicion), roots first.
+
+    ``under``: the rows of that node's children instead of the roots. ``levels``: draw only so
+    many levels; a row below them with children of its own is marked ``lazy`` (fetched on
+    opening) and still counts every node below it.
+    """
     children: dict[int | None, list[Node]] = defaultdict(list)
     for node in nodes:
         children[node.parent_id].append(node)
+    sizes: dict[int, int] = {}
 
-    def build(node: Node) -> dict:
-        kids = [build(child) for child in children.get(node.id, [])]
+    def size(node_id: int) -> int:
+        if node_id not in sizes:
+            sizes[node_id] = sum(1 + size(child.id) for child in children.get(node_id, []))
+        return sizes[node_id]
+
+    def build(node: Node, level: int) -> dict:
+        kids = children.get(node.id, [])
+        drawn = levels is None or level < levels - 1
         return {
             "node": node,
-            "children": kids,
-            "descendants": sum(1 + k["descendants"] for k in kids),
+            "children": [build(child, level + 1) for child in kids] if drawn else [],
+            "lazy": bool(kids) and not drawn,
+            "descendants": size(node.id),
             "seen": seen.get(node.id, 0),
             "suspicion": suspicion.get(node.code),
         }
 
-    return [build(root) for root in children.get(None, [])]
+    return [build(root, 0) for root in children.get(under.id if under else None, [])]
 
 
 @security_required(VIEWER)
 def network_tree(request):
     query = request.GET.get("q", "").strip()
     nodes = list(Node.objects.order_by("code"))
-    seen = dict(
-        Exposure.objects.filter(decoy__campaign__status=CampaignStatus.ACTIVE)
-        .values("node_id")
-        .annotate(n=Count("decoy_id", distinct=True))
-        .values_list("node_id", "n")
-    )
+    seen = decoys_seen()
+    levels = None if len(nodes) <= WHOLE_TREE_UP_TO else LEVELS_DRAWN
+    if "under" in request.GET:
+        # One branch, fetched when its row is opened (htmx).
+        parent = get_object_or_404(Node, code=request.GET["under"])
+        rows = build_tree(nodes, seen.by_node, current_suspicion(), under=parent, levels=1)
+        return render(request, "console/_tree_children.html", {"tree": rows, "depth": LEVELS_DRAWN})
     matches = []
     if query:
         matches = [n for n in nodes if query.lower() in n.code.lower() or query in n.name]
@@ -64,7 +91,8 @@ def network_tree(request):
         request,
         "console/network_tree.html",
         {
-            "tree": build_tree(nodes, seen, current_suspicion()),
+            "tree": build_tree(nodes, seen.by_node, current_suspicion(), levels=levels),
+            "uncounted": seen.uncounted,
             "query": query,
             "matches": matches,
             "total": len(nodes),
