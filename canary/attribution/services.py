@@ -101,6 +101,8 @@ def _signal_decoys(campaign: Campaign) -> dict[int, tuple[int, ...]]:
         [("signal", "l.signal_id", "int8"), ("decoy", "l.decoy_id", "int8")],
         order_by="l.signal_id, l.decoy_id",
     )
+    if not len(links):
+        return {}
     signals, starts = np.unique(links["signal"], return_index=True)
     groups = np.split(links["decoy"].astype(np.int64), starts[1:])
     return {int(s): tuple(group.tolist()) for s, group in zip(signals.tolist(), groups, strict=True)}
