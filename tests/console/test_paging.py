@@ -16,7 +16,7 @@ from canary.audit.roles import VIEWER
 from canary.campaigns.models import Exposure
 from canary.campaigns.sizes import campaign_sizes, decoy_counts
 from canary.console.models import SeenCount
-from canary.console.paging import encode_cursor, keyset_page
+from canary.keyset import encode_cursor, keyset_page
 from canary.network.models import Node
 from canary.phones.models import Contact
 from tests.conftest import security_user
@@ -148,7 +148,7 @@ def test_the_network_tree_shows_decoys_seen_from_the_stored_tally(viewer, campai
     assert f"saw {stored} decoy" in page and "still being counted" not in page
 
 
-def _big_network() -> tuple[Node, Node]:
+def big_network() -> tuple[Node, Node]:
     """HQ → 2 regions → 20 hubs → 200 depots → 1,800 couriers (2,023 nodes); a depot and a courier."""
     now = timezone.now()
     hq = Node.objects.create(code="HQ", name="总部", kind="hq")
@@ -165,15 +165,15 @@ def _big_network() -> tuple[Node, Node]:
     return courier.parent, courier
 
 
-def test_a_big_network_is_drawn_three_levels_deep(viewer):
-    depot, courier = _big_network()
+def test_abig_network_is_drawn_three_levels_deep(viewer):
+    depot, courier = big_network()
     page = viewer.get("/network/").content.decode()
     hub = depot.parent
     assert hub.code in page and depot.code not in page and courier.code not in page
     assert f"?under={hub.code}" in page
 
 
-def test_a_branch_of_a_big_network_is_fetched_when_opened(viewer):
-    depot, courier = _big_network()
+def test_a_branch_of_abig_network_is_fetched_when_opened(viewer):
+    depot, courier = big_network()
     branch = viewer.get(f"/network/?under={depot.code}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert courier.code in branch and "<html" not in branch

@@ -13,8 +13,7 @@ from canary.audit.models import AuditEvent
 from canary.audit.roles import SECURITY_ADMIN
 from canary.audit.services import record_request
 from canary.console.forms.audit import AuditFilterForm
-
-from ..paging import keyset_page
+from canary.keyset import keyset_page
 
 PAGE_SIZE = 100
 COLUMNS = ("at", "actor", "action", "object_type", "object_id", "ip", "detail")

@@ -25,11 +25,11 @@ from canary.campaigns.models import Campaign, CampaignStatus
 from canary.campaigns.planner import SpecError
 from canary.campaigns.readiness import activation_problems
 from canary.campaigns.sizes import campaign_sizes, decoy_counts
+from canary.keyset import AFTER, BEFORE, keyset_page
 from canary.network.models import Node
 from canary.phones.models import CanaryNumber
 from canary.phones.pool import free_numbers
 
-from ..paging import AFTER, BEFORE, keyset_page
 from ..ranking import ranked_nodes, reading
 from ..wizard import CampaignPlanForm, sign_spec, spec_from, unsign_spec
 from .network import build_tree

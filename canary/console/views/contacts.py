@@ -8,9 +8,8 @@ from django.shortcuts import render
 from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns.models import Decoy
+from canary.keyset import keyset_page
 from canary.phones.models import Contact, ContactKind
-
-from ..paging import keyset_page
 
 PAGE_SIZE = 50
 # A call to a canary number matches every decoy carrying it (hundreds at national scale): the

@@ -18,9 +18,8 @@ from canary.alerts.models import CaseFile, CaseFileStatus, Incident, IncidentSta
 from canary.audit.decorators import refuse, security_required
 from canary.audit.roles import SECURITY_ANALYST, VIEWER, is_security
 from canary.audit.services import record_request
+from canary.keyset import keyset_page
 from canary.queue import publish_after_commit
-
-from ..paging import keyset_page
 
 PAGE_SIZE = 50
 

@@ -8,9 +8,8 @@ from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
 from canary.console.templatetags.console import MATCH_KINDS
+from canary.keyset import keyset_page
 from canary.sightings.models import Sighting, Strength
-
-from ..paging import keyset_page
 
 PAGE_SIZE = 50
 

@@ -1,4 +1,5 @@
-"""Keyset pages for the console's long lists: "previous" and "next" links instead of page numbers.
+"""Keyset pages for long lists (the console's and the API's): "previous" and "next" links instead
+of page numbers.
 
 An offset page (``?page=18000``) makes the database walk past every row before it, and "page 1 of
 N" needs a ``COUNT(*)`` over the whole list: both grow with millions of decoys, contacts or audit
