@@ -292,11 +292,11 @@ def measure(label: str, database: str, requests: int) -> dict:
             if deep:
                 urls.append(("deep", deep_url(database, path, deep, first.content.decode())))
             for which, url in urls:
-                times, status = [], None
+                times = []
                 started = time.perf_counter()
-                client.get(url)  # warm: templates compiled, the plan cached by PostgreSQL
+                status = client.get(url).status_code  # warm: templates compiled, plans cached
                 warm = time.perf_counter() - started
-                # A page that takes seconds says so in a few requests (a minute: in one); the
+                # A page that takes seconds says so in a few requests (half a minute: in one); the
                 # machine is shared.
                 count = SLOW_REQUESTS if warm > SLOW_SECONDS else requests
                 if warm > SLOW_ATTRIBUTION_SECONDS:
