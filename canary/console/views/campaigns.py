@@ -36,6 +36,9 @@ from .network import build_tree
 
 DECOYS_PER_PAGE = 50
 TIMELINE = 100
+# A national campaign seeds thousands of nodes: its pages list this many and count the rest, and
+# ask for a node's code in a text field instead of a menu of every target.
+TARGETS_LISTED = 200
 
 
 @security_required
@@ -143,7 +146,7 @@ def campaign_detail(request, slug):
         "console/campaign_detail.html",
         {
             **_live_context(campaign),
-            "targets": campaign.campaign_targets.select_related("node").order_by("node__code"),
+            **_targets(campaign),
             "decoy_count": sizes.decoys,
             "exposure_count": sizes.exposures,
             "exposures_approximate": sizes.exposures_approximate,
@@ -152,6 +155,15 @@ def campaign_detail(request, slug):
             "issue_error": _issue_error(campaign, history),
         },
     )
+
+
+def _targets(campaign: Campaign) -> dict:
+    targets = campaign.campaign_targets.select_related("node").order_by("node__code")
+    return {
+        "targets": targets[:TARGETS_LISTED],
+        "targets_total": targets.count(),
+        "targets_listed": TARGETS_LISTED,
+    }
 
 
 def _issue_error(campaign: Campaign, history: list) -> str:
@@ -235,7 +247,7 @@ def decoy_list(request, slug):
             "page": page,
             "query": query,
             "node": node,
-            "targets": campaign.campaign_targets.select_related("node").order_by("node__code"),
+            **_targets(campaign),
         },
     )
 
