@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from canary.audit.models import AuditEvent
 from canary.audit.roles import VIEWER
-from canary.campaigns.models import Exposure
+from canary.campaigns.models import CampaignTarget, Exposure
 from canary.campaigns.sizes import campaign_sizes, decoy_counts
 from canary.console.models import SeenCount
 from canary.keyset import encode_cursor, keyset_page
@@ -29,6 +29,7 @@ def viewer(client, db):
     return client
 
 
+NOW = timezone.now()
 NEXT = re.compile(r'href="([^"]*after=[^"]*)" rel="next"')
 PREVIOUS = re.compile(r'href="([^"]*before=[^"]*)" rel="prev"')
 
@@ -150,18 +151,17 @@ def test_the_network_tree_shows_decoys_seen_from_the_stored_tally(viewer, campai
 
 def big_network() -> tuple[Node, Node]:
     """HQ → 2 regions → 20 hubs → 200 depots → 1,800 couriers (2,023 nodes); a depot and a courier."""
-    now = timezone.now()
-    hq = Node.objects.create(code="HQ", name="总部", kind="hq")
+    hq = Node.objects.create(code="BIG-HQ", name="总部", kind="hq")
     level = [hq]
     for kind, per_parent in (("region", 2), ("hub", 10), ("depot", 10), ("courier", 9)):
         rows = [
-            Node(code=f"{kind}-{p.pk}-{n}", name=kind, kind=kind, parent=p, created_at=now, updated_at=now)
+            Node(code=f"BIG-{kind}-{p.pk}-{n}", name=kind, kind=kind, parent=p)
             for p in level
             for n in range(per_parent)
         ]
         Node.objects.bulk_create(rows)
-        level = list(Node.objects.filter(kind=kind))
-    courier = Node.objects.filter(kind="courier").select_related("parent").first()
+        level = list(Node.objects.filter(kind=kind, code__startswith="BIG-"))
+    courier = Node.objects.filter(kind="courier", code__startswith="BIG-").select_related("parent").first()
     return courier.parent, courier
 
 
@@ -177,3 +177,25 @@ def test_a_branch_of_abig_network_is_fetched_when_opened(viewer):
     depot, courier = big_network()
     branch = viewer.get(f"/network/?under={depot.code}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert courier.code in branch and "<html" not in branch
+
+
+def test_a_contact_names_ten_matched_decoys_and_counts_the_rest(campaign, analyst):
+    decoys = list(campaign.decoys.order_by("id")[:12])
+    contact = Contact.objects.create(
+        provider="twilio", provider_sid="SM1", kind="sms", to_number="+8613900139299", received_at=NOW
+    )
+    contact.matched_decoys.set(decoys)
+    page = analyst.get("/contacts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert all(d.waybill_no in page for d in decoys[:10]) and decoys[10].waybill_no not in page
+    assert "and 2 more" in page
+
+
+def test_a_campaign_with_many_targets_lists_two_hundred_and_asks_for_a_node_code(campaign, analyst):
+    big_network()
+    depots = Node.objects.filter(kind="depot", code__startswith="BIG-")
+    CampaignTarget.objects.bulk_create(CampaignTarget(campaign=campaign, node=node) for node in depots)
+    page = analyst.get(f"/campaigns/{campaign.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    total = campaign.campaign_targets.count()
+    assert f"The first 200 of {total} target nodes" in page and '<input name="node"' in page
+    decoys = analyst.get(f"/campaigns/{campaign.slug}/decoys/").content.decode()
+    assert '<input name="node"' in decoys and "<option value=" not in decoys.split('name="node"')[1][:50]
