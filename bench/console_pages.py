@@ -75,6 +75,8 @@ def run_measure(tree: Path, label: str, args) -> dict:
         "DATABASE_URL": conninfo(args.database),
         "PYTHONPATH": str(tree),
         "ALLOWED_HOSTS": "testserver",
+        # One client asks for far more than a script's budget: measure the pages, not the throttle.
+        "API_THROTTLE_RATE": "1000000/min",
         "DJANGO_SETTINGS_MODULE": "canary.settings",
     }
     command = [
@@ -378,6 +380,19 @@ def report(runs: dict, load: dict, args) -> str:
         "`first` is the first page, `deep` a page "
         "about 90 % of the way down (an offset page before, a cursor after). Target: p95 ≤ 300 ms.",
         "",
+        "Re-run (about 25 minutes with the baseline, most of it the baseline's own slow pages): "
+        "`git worktree add ../base <previous commit>; python bench/console_pages.py --baseline ../base` "
+        "(the seeded database is reused while its manifest matches; `--reseed` rebuilds it in about "
+        "3 minutes).",
+        "",
+        "What changed: keyset pages (console and API, no `COUNT(*)`, no `OFFSET`) on indexed orderings; "
+        "decoy and exposure counts cached once a campaign is issued (exposures of a big campaign "
+        "estimated, marked ≈); the dashboard's campaign health counted one table at a time; the "
+        "network tree's decoys-seen figures from a tally counted once per campaign by a worker, the "
+        "tree drawn three levels deep with deeper branches fetched on opening; campaign pages list "
+        "200 of their targets; the attribution ledger read packed from PostgreSQL, stored once per "
+        "campaign and kept in memory by the process that last used it.",
+        "",
         f"| page | {head} | after ≤ 300 ms |",
         "|---|" + "---:|" * len(labels) + "---|",
     ]
@@ -391,7 +406,10 @@ def report(runs: dict, load: dict, args) -> str:
                 if row and row["status"] == 200
                 else (f"HTTP {row['status']}" if row else "–")
             )
-        met = "yes" if after[key]["status"] == 200 and after[key]["p95"] <= 300 else "**no**"
+        # The live ranking is an attribution run, whose target is 2 s, not a list page's 300 ms.
+        limit = 2000 if "attribution ranking" in key else 300
+        met = "yes" if after[key]["status"] == 200 and after[key]["p95"] <= limit else "**no**"
+        met += " (≤ 2 s)" if limit == 2000 else ""
         lines.append(f"| {key} | {' | '.join(cells)} | {met} |")
     lines += [
         "",
