@@ -66,10 +66,30 @@ class SignalViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     audit_name = "signals"
     serializer_class = SignalSerializer
     ordering = ("-first_seen_at", "-id")
-    # An SMS signal names every decoy of its number (hundreds): only their waybill numbers are read.
-    queryset = Signal.objects.select_related("campaign").prefetch_related(
-        Prefetch("decoys", Decoy.objects.only("id", "waybill_no"))
+    queryset = Signal.objects.select_related("campaign")
+
+    def paginate_queryset(self, queryset):
+        return with_waybills(super().paginate_queryset(queryset))
+
+    def get_object(self):
+        return with_waybills([super().get_object()])[0]
+
+
+def with_waybills(signals: list[Signal]) -> list[Signal]:
+    """``waybills`` on each signal, in one query of (signal, waybill) pairs: an SMS to a canary
+    number names every decoy carrying it (hundreds at national scale), and building a model
+    object for each of them made the list slow."""
+    pairs = (
+        Signal.decoys.through.objects.filter(signal_id__in=[s.pk for s in signals])
+        .order_by("decoy_id")
+        .values_list("signal_id", "decoy__waybill_no")
     )
+    waybills: dict[int, list[str]] = {}
+    for signal_id, waybill in pairs:
+        waybills.setdefault(signal_id, []).append(waybill)
+    for signal in signals:
+        signal.waybills = waybills.get(signal.pk, [])
+    return signals
 
 
 class DocumentViewSet(

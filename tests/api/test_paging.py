@@ -53,3 +53,21 @@ def test_a_page_deep_in_the_list_has_no_count_and_links_both_ways(api):
     third = client.get(client.get(client.get("/api/v1/contacts/?page_size=2").json()["next"]).json()["next"])
     body = third.json()
     assert set(body) == {"next", "previous", "results"} and body["next"] and body["previous"]
+
+
+def test_a_signal_lists_the_waybill_numbers_of_its_decoys_by_decoy_id(api, campaign):
+    from canary.attribution.signals import record_signal
+
+    decoys = list(campaign.decoys.filter(is_control=False).order_by("-id")[:4])
+    record_signal(
+        kind="sms",
+        decoy_ids=[d.pk for d in decoys],
+        seen_at=campaign.starts_at,
+        strength=0.9,
+        dedupe_key="sms:1",
+        origin="test",
+    )
+    (listed,) = api("analyst").get("/api/v1/signals/").json()["results"]
+    detail = api("analyst").get(f"/api/v1/signals/{listed['id']}/").json()
+    expected = [d.waybill_no for d in sorted(decoys, key=lambda d: d.pk)]
+    assert listed["decoys"] == detail["decoys"] == expected
