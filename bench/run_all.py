@@ -37,6 +37,7 @@ BENCHMARKS = [
     ("alert_latency", "alert_latency.py", []),
     ("memory_per_document", "memory_per_document.py", []),
     ("soak", "soak.py", []),
+    ("console_pages", "console_pages.py", []),
 ]
 
 HEADER = """# Benchmarks

@@ -71,6 +71,7 @@ class AttributionViewSet(viewsets.GenericViewSet):
     read_role = VIEWER
     lookup_field = "slug"
     queryset = Campaign.objects.all()
+    ordering = ("-computed_at", "-id")  # of the history's snapshots
     serializer_class = SnapshotSerializer
 
     @extend_schema(responses=RankingSerializer)
@@ -135,6 +136,10 @@ class IncidentViewSet(
     serializer_class = IncidentSerializer
     http_method_names = ["get", "patch", "post", "head", "options"]
     filterset_fields = ["state", "campaign__slug", "severity"]
+
+    # The newest activity first, as the console lists them: an incident that changes while a
+    # client pages may move to an earlier page (the cursor keeps the rest in order).
+    ordering = ("-last_activity_at", "-id")
 
     def get_queryset(self):
         found = Incident.objects.select_related("campaign", "node").order_by("-last_activity_at", "-id")
@@ -231,6 +236,7 @@ class ChannelViewSet(AuditedWrites, viewsets.ModelViewSet):
     audit_name = "channels"
     serializer_class = ChannelSerializer
     queryset = Channel.objects.order_by("name", "id")
+    ordering = ("name", "id")
     filterset_fields = ["kind", "enabled"]
 
 
@@ -242,4 +248,5 @@ class RuleViewSet(AuditedWrites, viewsets.ModelViewSet):
     audit_name = "rules"
     serializer_class = RuleSerializer
     queryset = Rule.objects.prefetch_related("campaigns").order_by("name", "id")
+    ordering = ("name", "id")
     filterset_fields = ["enabled"]

@@ -3,7 +3,6 @@ status history, and the depot-facing downloads (labels, order files), audited.""
 
 from __future__ import annotations
 
-from django.db.models import Count
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,6 +15,7 @@ from canary.campaigns import planner
 from canary.campaigns.exports import count_orders, labels_pdf_file, order_text
 from canary.campaigns.issuing import start_issuing
 from canary.campaigns.models import Campaign, CampaignStatusChange
+from canary.campaigns.sizes import decoy_count
 from canary.phones.pool import NumberError
 
 from .exceptions import Conflict
@@ -41,7 +41,7 @@ class CampaignSerializer(serializers.ModelSerializer):
         """Decoys issued so far (while ``issuing``, how far the worker got)."""
         if campaign.status == "issuing":
             return campaign.decoys_issued
-        return campaign.issued if hasattr(campaign, "issued") else campaign.decoys.count()
+        return decoy_count(campaign)
 
     def get_progress_percent(self, campaign: Campaign) -> int:
         expected = campaign.decoys_expected
@@ -100,7 +100,8 @@ class CampaignViewSet(
     read_role, write_role = VIEWER, SECURITY_ANALYST
     audit_name = "campaigns"
     serializer_class = CampaignSerializer
-    queryset = Campaign.objects.annotate(issued=Count("decoys")).order_by("-created_at", "-id")
+    queryset = Campaign.objects.order_by("-created_at", "-id")
+    ordering = ("-created_at", "-id")
     lookup_field = "slug"
     filterset_fields = ["status", "carrier", "strategy"]
 

@@ -29,7 +29,8 @@ class DecoySerializer(serializers.ModelSerializer):
 
 class SignalSerializer(serializers.ModelSerializer):
     campaign = serializers.CharField(source="campaign.slug")
-    decoys = serializers.SlugRelatedField(many=True, read_only=True, slug_field="waybill_no")
+    # Waybill numbers of the decoys, by decoy id, put on each signal by the view (``waybills``).
+    decoys = serializers.ListField(child=serializers.CharField(), source="waybills", read_only=True)
 
     class Meta:
         model = Signal

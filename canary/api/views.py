@@ -51,6 +51,7 @@ class DecoyViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     audit_filters = ("campaign",)
     serializer_class = DecoySerializer
     lookup_field = "waybill_no"
+    ordering = ("id",)
 
     def get_queryset(self):
         exposures = Exposure.objects.select_related("node").order_by("visible_from")
@@ -64,7 +65,31 @@ class SignalViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     filterset_fields = ["kind", "campaign__slug"]
     audit_name = "signals"
     serializer_class = SignalSerializer
-    queryset = Signal.objects.select_related("campaign").prefetch_related("decoys").order_by("-first_seen_at")
+    ordering = ("-first_seen_at", "-id")
+    queryset = Signal.objects.select_related("campaign")
+
+    def paginate_queryset(self, queryset):
+        return with_waybills(super().paginate_queryset(queryset))
+
+    def get_object(self):
+        return with_waybills([super().get_object()])[0]
+
+
+def with_waybills(signals: list[Signal]) -> list[Signal]:
+    """``waybills`` on each signal, in one query of (signal, waybill) pairs: an SMS to a canary
+    number names every decoy carrying it (hundreds at national scale), and building a model
+    object for each of them made the list slow."""
+    pairs = (
+        Signal.decoys.through.objects.filter(signal_id__in=[s.pk for s in signals])
+        .order_by("decoy_id")
+        .values_list("signal_id", "decoy__waybill_no")
+    )
+    waybills: dict[int, list[str]] = {}
+    for signal_id, waybill in pairs:
+        waybills.setdefault(signal_id, []).append(waybill)
+    for signal in signals:
+        signal.waybills = waybills.get(signal.pk, [])
+    return signals
 
 
 class DocumentViewSet(
@@ -86,6 +111,7 @@ class DocumentViewSet(
     audit_name = "documents"
     audit_filters = ("status",)
     parser_classes = [MultiPartParser, FormParser]
+    ordering = ("-fetched_at", "-id")
 
     @staticmethod
     def documents():
@@ -133,6 +159,7 @@ class SightingViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     audit_name = "sightings"
     audit_filters = ("document", "campaign")
     serializer_class = SightingSerializer
+    ordering = ("-created_at", "-id")
 
     def get_queryset(self):
         sightings = Sighting.objects.select_related("decoy", "campaign", "document")

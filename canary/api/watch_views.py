@@ -59,6 +59,7 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     read_role, write_role = VIEWER, SECURITY_ADMIN
     serializer_class = NodeSerializer
     queryset = Node.objects.select_related("parent").order_by("code")
+    ordering = ("code",)
     lookup_field = "code"
     filterset_fields = {
         "kind": ["exact"],
@@ -117,6 +118,7 @@ class NumberViewSet(AuditedReads, mixins.ListModelMixin, mixins.RetrieveModelMix
     audit_name = "numbers"
     serializer_class = NumberSerializer
     queryset = CanaryNumber.objects.select_related("campaign").order_by("e164")
+    ordering = ("e164",)
     filterset_fields = ["status", "provider"]
 
     @extend_schema(request=AddNumbersSerializer, responses={201: NumberSerializer(many=True)})
@@ -162,6 +164,7 @@ class SourceViewSet(viewsets.ModelViewSet):
     read_role, write_role = SECURITY_ANALYST, SECURITY_ANALYST
     serializer_class = SourceSerializer
     queryset = Source.objects.order_by("name")
+    ordering = ("name", "id")
     filterset_fields = ["kind", "enabled"]
 
     def perform_create(self, serializer):
@@ -252,4 +255,5 @@ class ContactViewSet(AuditedReads, viewsets.ReadOnlyModelViewSet):
     audit_name = "contacts"
     serializer_class = ContactSerializer
     queryset = Contact.objects.select_related("number").order_by("-received_at", "-id")
+    ordering = ("-received_at", "-id")
     filterset_fields = ["kind", "provider", "to_number"]

@@ -341,8 +341,11 @@ def _details(result: Attribution, ledger: Ledger, node: NodeScore, t: _Text) -> 
             t(D_CLEARED_SELF, n=len(node.cleared_by_time), waybills=_with_waybills(t, node.cleared_by_time))
         )
     mine = set(node.supporting_decoys)
+    # Every node of a national network is scored: look only at those that cleared something.
     cleared = [
-        other for other in result.nodes if other.code != node.code and mine & set(other.cleared_by_time)
+        other
+        for other in result.nodes
+        if other.cleared_by_time and other.code != node.code and not mine.isdisjoint(other.cleared_by_time)
     ]
     if cleared:
         parts.append(t(D_CLEARED_OTHERS, nodes=t.listing([t.node(o) for o in cleared])))
@@ -372,11 +375,15 @@ def _rival(result: Attribution, node: NodeScore, t: _Text) -> list[str]:
     """The runner-up (for the leader or a leak-set member) or the leader (for everyone else)."""
     # Co-members of the leak set are not rivals: the runner-up is the best node outside the set.
     members = {m.code for m in result.leak_set}
-    others = [n for n in result.nodes if n.code != node.code and n.code not in members]
-    if not others:
+
+    def others():  # lazily: the ranking lists every node of the network, the rival is near its top
+        return (n for n in result.nodes if n.code != node.code and n.code not in members)
+
+    first_other = next(others(), None)
+    if first_other is None:
         return []
     if node.rank == 1 or node.code in members:
-        runner = next((n for n in others if n.rank > node.rank), others[0])
+        runner = next((n for n in others() if n.rank > node.rank), first_other)
         mine = set(node.supporting_decoys)
         if mine and set(runner.supporting_decoys) == mine and runner.silent == node.silent:
             return [t(D_RUNNER_UP_EQUAL, node=t.node(runner))]

@@ -124,6 +124,35 @@ class Ledger:
             privacy_label=[bool(p) for _, _, p in decoy_rows],
         )
 
+    # -- kept as arrays ---------------------------------------------------------------------------------
+
+    # What ``to_arrays`` writes and ``from_arrays`` reads: the indexed form, so a stored ledger
+    # is used as it is, without sorting millions of exposures again.
+    ARRAYS = (
+        "decoy_ids", "control", "privacy_label", "node_decoys", "node_times", "node_channels", "node_ptr",
+        "decoy_nodes", "decoy_times", "decoy_ptr",
+    )  # fmt: skip
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The ledger as plain arrays (node codes and kinds as unicode arrays): ``np.savez`` keeps
+        them without pickling anything."""
+        arrays = {name: getattr(self, name) for name in self.ARRAYS}
+        arrays["node_codes"] = np.asarray(self.node_codes, dtype=str)
+        arrays["node_kinds"] = np.asarray(self.node_kinds, dtype=str)
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Ledger:
+        """The ledger ``to_arrays`` gave, exactly (no sorting, no checks beyond the shapes)."""
+        ledger = cls.__new__(cls)
+        ledger.node_codes = [str(code) for code in arrays["node_codes"]]
+        ledger.node_kinds = [str(kind) for kind in arrays["node_kinds"]]
+        for name in cls.ARRAYS:
+            setattr(ledger, name, arrays[name])
+        if len(ledger.node_ptr) != ledger.n_nodes + 1 or len(ledger.decoy_ptr) != ledger.n_decoys + 1:
+            raise ValueError("stored ledger arrays do not fit together")
+        return ledger
+
     # -- sizes and look-ups -------------------------------------------------------------------------
 
     @property

@@ -15,9 +15,11 @@ from django.db.models import Count, Max
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from canary.campaigns.models import Campaign, CampaignStatus
+from canary.campaigns.models import Campaign, CampaignStatus, CampaignTarget
 from canary.campaigns.numbering import numbers_needed
+from canary.campaigns.sizes import decoy_counts
 from canary.network.models import Node
+from canary.phones.models import CanaryNumber
 
 from .models import AttributionSnapshot, Signal, SignalKind
 
@@ -171,22 +173,19 @@ class CampaignHealth:
         return found
 
 
+def _count_by_campaign(rows) -> dict[int, int]:
+    return dict(rows.values("campaign_id").annotate(n=Count("id")).values_list("campaign_id", "n"))
+
+
 def campaign_health(campaigns) -> list[CampaignHealth]:
     """Health of each campaign: numbers held against what its codebook needs, the last signal,
     the plan's expected top-1 accuracy and the current top suspect."""
-    campaigns = list(
-        Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
-        .annotate(
-            n_targets=Count("campaign_targets", distinct=True),
-            n_numbers=Count("numbers", distinct=True),
-        )
-        .order_by("-created_at")
-    )
-    decoys = dict(
-        Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
-        .annotate(n=Count("decoys"))
-        .values_list("pk", "n")
-    )
+    campaigns = list(Campaign.objects.filter(pk__in=[c.pk for c in campaigns]).order_by("-created_at"))
+    # Grouped one table at a time: counting targets and numbers in one join multiplies them
+    # (10,000 targets × 2,000 numbers per campaign at national scale).
+    targets = _count_by_campaign(CampaignTarget.objects.filter(campaign__in=campaigns))
+    numbers = _count_by_campaign(CanaryNumber.objects.filter(campaign__in=campaigns))
+    decoys = decoy_counts(campaigns)
     last = {
         row["campaign_id"]: row
         for row in Signal.objects.filter(campaign__in=campaigns)
@@ -201,11 +200,11 @@ def campaign_health(campaigns) -> list[CampaignHealth]:
         health.append(
             CampaignHealth(
                 campaign=campaign,
-                targets=campaign.n_targets,
+                targets=targets.get(campaign.pk, 0),
                 decoys=decoys.get(campaign.pk, 0),
-                numbers_assigned=campaign.n_numbers,
-                numbers_needed=numbers_needed(campaign.n_targets, campaign.decoys_per_node)
-                if campaign.n_targets
+                numbers_assigned=numbers.get(campaign.pk, 0),
+                numbers_needed=numbers_needed(targets[campaign.pk], campaign.decoys_per_node)
+                if targets.get(campaign.pk)
                 else 0,
                 last_signal_at=last.get(campaign.id, {}).get("at"),
                 signals=last.get(campaign.id, {}).get("n", 0),

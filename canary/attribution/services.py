@@ -20,20 +20,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
 from canary.alerts.incidents import open_or_update_incident
 from canary.alerts.selftest import exclude_selftest, is_selftest
-from canary.campaigns.models import Campaign, CampaignTarget, Decoy, Exposure, LabelPrint
+from canary.campaigns.models import Campaign, CampaignTarget, Decoy
 from canary.network.models import Node
 from canary.queue import publish
 
+from .bulk_read import fast_reads, packed_rows
 from .engine import Attribution, Params, attribute
 from .evidence import Signal as EngineSignal
 from .explain import LANGUAGES, explain_node, language, report, verdict
 from .ledger import Ledger
+from .ledger_store import campaign_ledger
 from .models import AttributionSnapshot, RecomputeState, Signal
 from .plan_quality import plan_quality
 
@@ -76,27 +79,33 @@ def build_ledger(campaign: Campaign) -> Ledger:
     """The campaign's exposure ledger: every node that saw a decoy or is a target, every decoy.
 
     Control decoys are included with no exposure: whatever surfaces on them measures the noise.
-    Decoys printed only as privacy labels are marked (see ``Decoy.label_printed``).
+    Decoys printed only as privacy labels are marked (see ``Decoy.label_printed``). Built once per
+    campaign and kept (``ledger_store``): a million decoys' ledger loads in well under a second.
     """
-    decoys = list(
-        Decoy.objects.filter(campaign=campaign)
-        .order_by("id")
-        .values_list("id", "is_control", "label_printed")
+    return campaign_ledger(campaign)
+
+
+def _signal_decoys(campaign: Campaign) -> dict[int, tuple[int, ...]]:
+    """Each signal's decoy ids, sorted: an SMS to a canary number names every decoy carrying it
+    (hundreds each at national scale), so on PostgreSQL they are read as arrays."""
+    if not fast_reads():
+        candidates: dict[int, list[int]] = {}
+        links = Signal.decoys.through.objects.filter(signal__campaign=campaign)
+        for signal_id, decoy_id in links.values_list("signal_id", "decoy_id"):
+            candidates.setdefault(signal_id, []).append(decoy_id)
+        return {signal_id: tuple(sorted(ids)) for signal_id, ids in candidates.items()}
+    links = packed_rows(
+        "attribution_signal_decoys l JOIN attribution_signal s ON s.id = l.signal_id "
+        "WHERE s.campaign_id = %s",
+        [campaign.pk],
+        [("signal", "l.signal_id", "int8"), ("decoy", "l.decoy_id", "int8")],
+        order_by="l.signal_id, l.decoy_id",
     )
-    exposures = list(
-        Exposure.objects.filter(decoy__campaign=campaign)
-        .values_list("node_id", "decoy_id", "visible_from", "channel")
-        .iterator(chunk_size=20_000)
-    )
-    node_ids = {row[0] for row in exposures}
-    node_ids.update(CampaignTarget.objects.filter(campaign=campaign).values_list("node_id", flat=True))
-    nodes = list(Node.objects.filter(id__in=node_ids).order_by("code").values_list("id", "code", "kind"))
-    code_of = {node_id: code for node_id, code, _kind in nodes}
-    return Ledger.from_records(
-        [(code, kind) for _id, code, kind in nodes],
-        [(decoy_id, is_control, printed == LabelPrint.PRIVACY) for decoy_id, is_control, printed in decoys],
-        ((code_of[node_id], decoy_id, seen, channel) for node_id, decoy_id, seen, channel in exposures),
-    )
+    if not len(links):
+        return {}
+    signals, starts = np.unique(links["signal"], return_index=True)
+    groups = np.split(links["decoy"].astype(np.int64), starts[1:])
+    return {int(s): tuple(group.tolist()) for s, group in zip(signals.tolist(), groups, strict=True)}
 
 
 def collect_signals(campaign: Campaign) -> dict[int, EngineSignal]:
@@ -105,15 +114,10 @@ def collect_signals(campaign: Campaign) -> dict[int, EngineSignal]:
     rows = exclude_selftest(Signal.objects.filter(campaign=campaign)).values_list(
         "id", "kind", "first_seen_at", "strength", "full_phone_of_privacy_label"
     )
-    candidates: dict[int, list[int]] = {}
-    links = Signal.decoys.through.objects.filter(signal__campaign=campaign).values_list(
-        "signal_id", "decoy_id"
-    )
-    for signal_id, decoy_id in links:
-        candidates.setdefault(signal_id, []).append(decoy_id)
+    candidates = _signal_decoys(campaign)
     return {
         signal_id: EngineSignal(
-            decoys=tuple(sorted(candidates.get(signal_id, ()))),
+            decoys=candidates.get(signal_id, ()),
             first_seen=first_seen.timestamp(),
             kind=kind,
             strength=strength,

@@ -206,6 +206,14 @@ class Decoy(models.Model):
         verbose_name = _("decoy")
         verbose_name_plural = _("decoys")
         permissions = [("export_decoys", _("Can export decoy registry, labels and orders"))]
+        indexes = [
+            # A campaign's decoy list is paged by id (keyset): one index walk whatever the page.
+            models.Index(fields=["campaign", "id"], name="decoy_campaign_page"),
+            # Attribution reads the (few) privacy-printed decoys of a campaign on every run.
+            models.Index(
+                fields=["campaign"], condition=models.Q(label_printed="privacy"), name="decoy_privacy_label"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.waybill_no

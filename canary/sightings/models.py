@@ -183,6 +183,8 @@ class Sighting(models.Model):
                 fields=["document", "location", "evidence_key", "campaign"], name="one_sighting_per_evidence"
             ),
         ]
+        # The console and the API page through sightings newest first, by keyset on these two.
+        indexes = [models.Index(fields=["created_at", "id"], name="sighting_newest_first")]
 
     def __str__(self) -> str:
         who = self.decoy_id if self.decoy_id else f"{self.candidate_count} decoys"

@@ -172,6 +172,8 @@ def test_a_burst_of_signals_is_attributed_once_or_twice_by_a_real_worker(
         "CELERY_BROKER_URL": broker_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DJANGO_SETTINGS_MODULE": "canary.settings",
+        # The worker stores the campaign's ledger: in this test's folder, not the project's var/.
+        "MEDIA_ROOT": str(tmp_path / "media"),
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "canary", "worker", *WORKER_OPTIONS],

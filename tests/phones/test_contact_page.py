@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
@@ -77,4 +79,4 @@ def test_the_next_page_keeps_the_filter(client, analyst, campaign):
 
     page = client.get("/contacts/?state=pending", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
-    assert 'href="?state=pending&amp;page=2"' in page and "Page 1 of 2" in page
+    assert re.search(r'href="\?state=pending&amp;after=[^"]+" rel="next"', page)

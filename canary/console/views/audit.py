@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +13,7 @@ from canary.audit.models import AuditEvent
 from canary.audit.roles import SECURITY_ADMIN
 from canary.audit.services import record_request
 from canary.console.forms.audit import AuditFilterForm
+from canary.keyset import keyset_page
 
 PAGE_SIZE = 100
 COLUMNS = ("at", "actor", "action", "object_type", "object_id", "ip", "detail")
@@ -23,7 +23,7 @@ COLUMNS = ("at", "actor", "action", "object_type", "object_id", "ip", "detail")
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
     events = form.filter(AuditEvent.objects.all())
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(events, ("-at", "-id"), request.GET, PAGE_SIZE)
     record_request(request, "audit.view", query=request.GET.urlencode())
     return render(request, "console/audit_log.html", {"form": form, "page": page})
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import itertools
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -22,9 +21,11 @@ from canary.campaigns import planner
 from canary.campaigns.exports import count_orders, labels_pdf_file, order_text
 from canary.campaigns.issuing import start_issuing
 from canary.campaigns.messages import translated, translated_all
-from canary.campaigns.models import Campaign, CampaignStatus, Exposure
+from canary.campaigns.models import Campaign, CampaignStatus
 from canary.campaigns.planner import SpecError
 from canary.campaigns.readiness import activation_problems
+from canary.campaigns.sizes import campaign_sizes, decoy_counts
+from canary.keyset import AFTER, BEFORE, keyset_page
 from canary.network.models import Node
 from canary.phones.models import CanaryNumber
 from canary.phones.pool import free_numbers
@@ -35,11 +36,17 @@ from .network import build_tree
 
 DECOYS_PER_PAGE = 50
 TIMELINE = 100
+# A national campaign seeds thousands of nodes: its pages list this many and count the rest, and
+# ask for a node's code in a text field instead of a menu of every target.
+TARGETS_LISTED = 200
 
 
 @security_required
 def campaign_list(request):
-    campaigns = Campaign.objects.annotate(decoy_count=Count("decoys")).order_by("-created_at")
+    campaigns = list(Campaign.objects.order_by("-created_at", "-id"))
+    counts = decoy_counts(campaigns)
+    for campaign in campaigns:
+        campaign.decoy_count = counts[campaign.pk]
     return render(request, "console/campaign_list.html", {"campaigns": campaigns})
 
 
@@ -133,19 +140,30 @@ def campaign_detail(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     record_request(request, "campaign.view", campaign)
     history = list(campaign.status_changes.all())
+    sizes = campaign_sizes(campaign)
     return render(
         request,
         "console/campaign_detail.html",
         {
             **_live_context(campaign),
-            "targets": campaign.campaign_targets.select_related("node").order_by("node__code"),
-            "decoy_count": campaign.decoys.filter(is_control=False).count(),
-            "exposure_count": Exposure.objects.filter(decoy__campaign=campaign).count(),
+            **_targets(campaign),
+            "decoy_count": sizes.decoys,
+            "exposure_count": sizes.exposures,
+            "exposures_approximate": sizes.exposures_approximate,
             "problems": activation_problems(campaign) if campaign.status == CampaignStatus.DRAFT else [],
             "history": history,
             "issue_error": _issue_error(campaign, history),
         },
     )
+
+
+def _targets(campaign: Campaign) -> dict:
+    targets = campaign.campaign_targets.select_related("node").order_by("node__code")
+    return {
+        "targets": targets[:TARGETS_LISTED],
+        "targets_total": targets.count(),
+        "targets_listed": TARGETS_LISTED,
+    }
 
 
 def _issue_error(campaign: Campaign, history: list) -> str:
@@ -201,7 +219,7 @@ def campaign_end(request, slug):
 @security_required
 def decoy_list(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
-    decoys = campaign.decoys.select_related("target").order_by("id")
+    decoys = campaign.decoys.select_related("target")
     query, node = request.GET.get("q", "").strip(), request.GET.get("node", "")
     if query:
         decoys = decoys.filter(
@@ -211,8 +229,16 @@ def decoy_list(request, slug):
         )
     if node:
         decoys = decoys.filter(target__code=node)
-    page = Paginator(decoys, DECOYS_PER_PAGE).get_page(request.GET.get("page"))
-    record_request(request, "decoys.view", campaign, page=page.number, q=query, node=node)
+    page = keyset_page(decoys, ("id",), request.GET, DECOYS_PER_PAGE)
+    record_request(
+        request,
+        "decoys.view",
+        campaign,
+        after=request.GET.get(AFTER, ""),
+        before=request.GET.get(BEFORE, ""),
+        q=query,
+        node=node,
+    )
     return render(
         request,
         "console/decoy_list.html",
@@ -221,7 +247,7 @@ def decoy_list(request, slug):
             "page": page,
             "query": query,
             "node": node,
-            "targets": campaign.campaign_targets.select_related("node").order_by("node__code"),
+            **_targets(campaign),
         },
     )
 

@@ -18,7 +18,10 @@ from canary.alerts.models import CaseFile, CaseFileStatus, Incident, IncidentSta
 from canary.audit.decorators import refuse, security_required
 from canary.audit.roles import SECURITY_ANALYST, VIEWER, is_security
 from canary.audit.services import record_request
+from canary.keyset import keyset_page
 from canary.queue import publish_after_commit
+
+PAGE_SIZE = 50
 
 
 @security_required(VIEWER)
@@ -27,10 +30,11 @@ def incident_list(request):
     rows = Incident.objects.select_related("campaign", "node", "assignee")
     if state:
         rows = rows.filter(state=state)
+    page = keyset_page(rows, ("-last_activity_at", "-id"), request.GET, PAGE_SIZE)
     return render(
         request,
         "console/incident_list.html",
-        {"incidents": rows[:200], "states": IncidentState.choices, "state": state},
+        {"incidents": page, "page": page, "states": IncidentState.choices, "state": state},
     )
 
 

@@ -9,7 +9,7 @@ import io
 from collections import defaultdict
 
 from django.contrib import messages
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -19,55 +19,126 @@ from canary.attribution.overview import current_suspicion, node_history
 from canary.audit.decorators import security_required
 from canary.audit.roles import VIEWER, is_security
 from canary.audit.services import record_request
-from canary.campaigns.models import CampaignStatus, CampaignTarget, Exposure
+from canary.campaigns.models import CampaignTarget, Exposure
 from canary.network.models import Node
 from canary.network.preview import digest_of, preview_network_bytes
 from canary.network.services import NetworkImportError, export_network, import_network_bytes
 
+from ..tallies import decoys_seen
+
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 SESSION_KEY = "network_import"
+# A network up to this size is drawn whole; a bigger one (a national network: 10,000 nodes and
+# more) is drawn three levels deep and each deeper branch is fetched when it is opened.
+WHOLE_TREE_UP_TO = 2_000
+LEVELS_DRAWN = 3
+MATCHES_LISTED = 100
 
 
-def build_tree(nodes: list[Node], seen: dict[int, int], suspicion: dict[str, float]) -> list[dict]:
-    """Nested rows (node, children, descendant count, decoys seen, suspicion), roots first."""
+def descendant_counts(links: list[tuple[int, int | None]]) -> dict[int, int]:
+    """How many nodes lie below each node, from (id, parent id) pairs."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for node_id, parent_id in links:
+        children[parent_id].append(node_id)
+    counts: dict[int, int] = {}
+    # Children before parents, without recursion (a deep chain would exhaust the stack).
+    order, stack = [], list(children.get(None, []))
+    while stack:
+        node_id = stack.pop()
+        order.append(node_id)
+        stack.extend(children.get(node_id, []))
+    for node_id in reversed(order):
+        counts[node_id] = sum(1 + counts[child] for child in children.get(node_id, []))
+    return counts
+
+
+def build_tree(
+    nodes: list[Node],
+    seen: dict[int, int],
+    suspicion: dict[str, float],
+    *,
+    under: Node | None = None,
+    levels: int | None = None,
+    descendants: dict[int, int] | None = None,
+) -> list[dict]:
+    """Nested rows (node, children, descendant count, decoys seen, suspicion), roots first.
+
+    ``under``: the rows of that node's children instead of the roots. ``levels``: draw only so
+    many levels; a row below them with children of its own is marked ``lazy`` (fetched on
+    opening). ``descendants``: the counts below each node when ``nodes`` are only those drawn.
+    """
     children: dict[int | None, list[Node]] = defaultdict(list)
     for node in nodes:
         children[node.parent_id].append(node)
+    if descendants is None:
+        descendants = descendant_counts([(node.id, node.parent_id) for node in nodes])
 
-    def build(node: Node) -> dict:
-        kids = [build(child) for child in children.get(node.id, [])]
+    def build(node: Node, level: int) -> dict:
+        drawn = levels is None or level < levels - 1
         return {
             "node": node,
-            "children": kids,
-            "descendants": sum(1 + k["descendants"] for k in kids),
+            "children": [build(child, level + 1) for child in children.get(node.id, [])] if drawn else [],
+            "lazy": descendants.get(node.id, 0) > 0 and not drawn,
+            "descendants": descendants.get(node.id, 0),
             "seen": seen.get(node.id, 0),
             "suspicion": suspicion.get(node.code),
         }
 
-    return [build(root) for root in children.get(None, [])]
+    roots = children.get(under.id, []) if under else [n for n in nodes if n.parent_id is None]
+    return [build(root, 0) for root in roots]
+
+
+def _drawn_ids(links: list[tuple[int, int | None]], levels: int) -> list[int]:
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for node_id, parent_id in links:
+        children[parent_id].append(node_id)
+    drawn, level = [], children.get(None, [])
+    for _level in range(levels):
+        drawn += level
+        level = [child for node_id in level for child in children.get(node_id, [])]
+    return drawn
 
 
 @security_required(VIEWER)
 def network_tree(request):
     query = request.GET.get("q", "").strip()
-    nodes = list(Node.objects.order_by("code"))
-    seen = dict(
-        Exposure.objects.filter(decoy__campaign__status=CampaignStatus.ACTIVE)
-        .values("node_id")
-        .annotate(n=Count("decoy_id", distinct=True))
-        .values_list("node_id", "n")
-    )
+    # The shape of the whole network is light (two numbers a node); full rows are read only for
+    # the nodes drawn.
+    links = list(Node.objects.values_list("id", "parent_id"))
+    descendants = descendant_counts(links)
+    seen = decoys_seen()
+    if "under" in request.GET:
+        # One branch, fetched when its row is opened (htmx).
+        parent = get_object_or_404(Node, code=request.GET["under"])
+        nodes = list(Node.objects.filter(parent=parent).order_by("code"))
+        rows = build_tree(
+            nodes, seen.by_node, current_suspicion(), under=parent, levels=1, descendants=descendants
+        )
+        return render(request, "console/_tree_children.html", {"tree": rows, "depth": LEVELS_DRAWN})
+    if len(links) <= WHOLE_TREE_UP_TO:
+        levels, nodes = None, Node.objects.all()
+    else:
+        levels, nodes = LEVELS_DRAWN, Node.objects.filter(id__in=_drawn_ids(links, LEVELS_DRAWN))
     matches = []
     if query:
-        matches = [n for n in nodes if query.lower() in n.code.lower() or query in n.name]
+        found = Node.objects.filter(Q(code__icontains=query) | Q(name__contains=query)).order_by("code")
+        matches = found[:MATCHES_LISTED]
+    tree = build_tree(
+        list(nodes.order_by("code")),
+        seen.by_node,
+        current_suspicion(),
+        levels=levels,
+        descendants=descendants,
+    )
     return render(
         request,
         "console/network_tree.html",
         {
-            "tree": build_tree(nodes, seen, current_suspicion()),
+            "tree": tree,
+            "uncounted": seen.uncounted,
             "query": query,
             "matches": matches,
-            "total": len(nodes),
+            "total": len(links),
             "security": is_security(request.user),
         },
     )

@@ -15,15 +15,16 @@ from canary.audit.services import record_request
 from canary.console.forms.numbers import AddNumbersForm
 from canary.phones.models import CanaryNumber, NumberAssignment, NumberStatus
 from canary.phones.numbers import releasable, release
-from canary.phones.pool import add_numbers
+from canary.phones.pool import add_numbers, free_numbers
 from canary.phones.providers import ProviderError
 
 PAGE_SIZE = 100
 
 
-def why_not_releasable(number: CanaryNumber) -> str:
-    """In the reader's language: why the number cannot be given back yet ("" when it can)."""
-    if releasable(number) is None:
+def why_not_releasable(number: CanaryNumber, free: bool) -> str:
+    """In the reader's language: why the number cannot be given back yet ("" when it can).
+    ``free``: the number is in the free pool (``free_numbers``), as ``releasable`` asks."""
+    if free and number.status != NumberStatus.RETIRED:
         return ""
     if number.status == NumberStatus.RETIRED:
         return _("Released")
@@ -31,6 +32,11 @@ def why_not_releasable(number: CanaryNumber) -> str:
         until = formats.date_format(number.quarantined_until, "Y-m-d")
         return _("Quarantined until %(date)s") % {"date": until}
     return _("Printed on decoys of campaign %(campaign)s") % {"campaign": number.campaign}
+
+
+def _free_ids(numbers: list[CanaryNumber]) -> set[int]:
+    free = CanaryNumber.objects.filter(free_numbers(), pk__in=[n.pk for n in numbers])
+    return set(free.values_list("pk", flat=True))
 
 
 @security_required
@@ -52,8 +58,10 @@ def number_list(request):
     if status in NumberStatus.values:
         numbers = numbers.filter(status=status)
     page = Paginator(numbers.order_by("status", "e164"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # One query for the page rather than one per number.
+    free = _free_ids(list(page))
     for number in page:
-        number.blocked_because = why_not_releasable(number)
+        number.blocked_because = why_not_releasable(number, number.pk in free)
     counts = dict(CanaryNumber.objects.values_list("status").annotate(n=Count("id")))
     by_status = [(value, label, counts.get(value, 0)) for value, label in NumberStatus.choices]
     record_request(request, "numbers.view", status=status, page=page.number)
@@ -65,7 +73,7 @@ def number_list(request):
 @require_POST
 def number_release(request, pk: int):
     number = get_object_or_404(CanaryNumber, pk=pk)
-    reason = why_not_releasable(number)
+    reason = why_not_releasable(number, releasable(number) is None)
     if reason:
         messages.error(
             request,

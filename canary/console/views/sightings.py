@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from canary.audit.decorators import security_required
 from canary.audit.services import record_request
 from canary.campaigns.models import Campaign
 from canary.console.templatetags.console import MATCH_KINDS
+from canary.keyset import keyset_page
 from canary.sightings.models import Sighting, Strength
 
 PAGE_SIZE = 50
@@ -27,7 +27,7 @@ def sighting_list(request):
     if filters["kind"] in MATCH_KINDS:
         # A quoted text match: works on SQLite as on PostgreSQL, and "phone" never hits "masked_phone".
         sightings = sightings.filter(kinds__icontains=f'"{filters["kind"]}"')
-    page = Paginator(sightings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(sightings, ("-created_at", "-id"), request.GET, PAGE_SIZE)
     record_request(request, "sightings.sightings.view", **filters)
     context = {
         "page": page,
