@@ -1,3 +1,5 @@
+import re
+
 """Attribution of a real campaign: ledger and signals from the database, snapshots, incidents."""
 
 from datetime import UTC, datetime
@@ -132,7 +134,12 @@ def test_the_depot_whose_decoys_surfaced_is_the_top_suspect(campaign):
     assert chinese["summary"].startswith("D-HZ-XH（网点）最可能是泄露源")
     assert english["summary"].startswith("D-HZ-XH (depot) is the most likely source")
     assert all(w in english["summary"] for w in top["supporting_waybills"])
-    assert all(str(d) not in english["summary"] for d in top["supporting_decoys"])
+    # Waybill numbers, never internal decoy ids: once the waybills and the probability are taken
+    # out, the only numbers left are the counts ("3 of the 3 decoy waybills it handled").
+    rest = re.sub(r"probability [0-9.]+", "", english["summary"])
+    for waybill in top["supporting_waybills"]:
+        rest = rest.replace(waybill, "")
+    assert re.findall(r"\d+", rest) == [str(len(top["supporting_decoys"]))] * 2
     assert english["details"] and chinese["details"]
     # Viewers may not see decoy identities: the redacted texts give counts only.
     redacted = english["summary_redacted"] + " ".join(english["details_redacted"])
