@@ -1,7 +1,6 @@
-import re
-
 """Attribution of a real campaign: ledger and signals from the database, snapshots, incidents."""
 
+import re
 from datetime import UTC, datetime
 
 import numpy as np
