@@ -532,42 +532,46 @@ class _Owners:
     def arrays(
         self,
     ) -> tuple[numpy.ndarray, numpy.ndarray, dict[int, tuple[tuple[Kind, frozenset[int]], ...]], list[str]]:
-        """(kind codes, owner ids, shared owners, literals): per literal, its kind and decoy, or
-        -1 and its owners in ``shared``."""
+        """(kind codes, owner ids, shared owners, literals), the literals distinct and sorted by
+        their UTF-8 bytes: per literal, its kind and decoy, or -1 and its owners in ``shared``.
+
+        Sorted, because daachorse builds an automaton from sorted patterns more than twice as
+        fast as from shuffled ones (3,020,000 literals: 5.4 s against 12.5 s, in GB18030 too,
+        where this order is close to sorted); a repeated literal then sits next to its twin."""
         texts = self.texts
-        codes = numpy.array(self.codes, numpy.int8)
-        ids = numpy.array(self.ids, numpy.int64)
-        first = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
-        if len(first) == len(texts):
-            literals, kind_codes, owner_ids = texts, codes, ids
-        else:
-            literals = list(dict.fromkeys(texts))
-            firsts = numpy.fromiter((first[text] for text in literals), numpy.int64, len(literals))
-            kind_codes, owner_ids = codes[firsts], ids[firsts]
+        encoded = _byte_strings(texts)
+        order = numpy.argsort(encoded, kind="stable")
+        encoded = encoded[order]
+        ordered = numpy.array(texts, dtype=object)[order]
+        codes = numpy.array(self.codes, numpy.int8)[order]
+        ids = numpy.array(self.ids, numpy.int64)[order]
+        # A literal's first occurrence starts a run of equal ones (nearly always of one).
+        starts = numpy.ones(len(ordered), bool)
+        if len(ordered) > 1:
+            starts[1:] = encoded[1:] != encoded[:-1]
+        literals = ordered[starts].tolist()
+        kind_codes, owner_ids = codes[starts], ids[starts]
+        literal_of = numpy.cumsum(starts) - 1  # per occurrence: its literal
+        merged = numpy.flatnonzero((codes == -1) | ~starts | numpy.append(~starts[1:], False))
+        owners: dict[int, dict[Kind, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for position in merged.tolist():
+            kinds = owners[int(literal_of[position])]
+            if codes[position] == -1:
+                kind, idents = self.groups[ids[position]]
+                kinds[kind].update(idents)
+            else:
+                kinds[KINDS[codes[position]]].add(int(ids[position]))
         shared: dict[int, tuple[tuple[Kind, frozenset[int]], ...]] = {}
-        repeated = (
-            {text for text, count in Counter(texts).items() if count > 1}
-            if len(first) < len(texts)
-            else set()
-        )
-        grouped = numpy.flatnonzero(kind_codes == -1).tolist()
-        if repeated or grouped:
-            index_of = {literals[index]: index for index in grouped}
-            index_of.update((text, index) for index, text in enumerate(literals) if text in repeated)
-            owners: dict[int, dict[Kind, set[int]]] = defaultdict(lambda: defaultdict(set))
-            for position in numpy.flatnonzero(codes == -1).tolist() + [
-                position for position, text in enumerate(texts) if text in repeated
-            ]:
-                kinds = owners[index_of[texts[position]]]
-                if codes[position] == -1:
-                    kind, idents = self.groups[ids[position]]
-                    kinds[kind].update(idents)
-                else:
-                    kinds[KINDS[codes[position]]].add(int(ids[position]))
-            for index, kinds in owners.items():
-                kind_codes[index] = -1
-                shared[index] = tuple((kind, frozenset(idents)) for kind, idents in kinds.items())
+        for index, kinds in owners.items():
+            kind_codes[index] = -1
+            shared[index] = tuple((kind, frozenset(idents)) for kind, idents in kinds.items())
         return kind_codes, owner_ids, shared, literals
+
+
+def _byte_strings(texts: list[str]) -> numpy.ndarray:
+    """``texts`` in UTF-8 as a NumPy array of byte strings, which sorts in C."""
+    joined = _encode("\n".join(texts)).split(b"\n")
+    return numpy.array(joined if len(joined) == len(texts) else [_encode(text) for text in texts])
 
 
 def _name_flags(

@@ -121,7 +121,8 @@ class _Stage:
         # Literals are distinct, but in GB18030 two may upper-case to the same bytes (only the
         # UTF-8 stage, where they stay distinct, tells which literal it found).
         encoded = _encoded_upper(literals, encoding)
-        patterns = list(dict.fromkeys(encoded))
+        # UTF-8 spellings of distinct literals are distinct (the literals are upper-cased already).
+        patterns = encoded if encoding == UTF8 else list(dict.fromkeys(encoded))
         self.automaton = _automaton(patterns, encoding) if patterns else None
         # Per pattern, what a Han neighbour means (``han_edges``); a pattern shared by literals
         # counts as a name only when all of them are names.

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from canary.sightings.matcher import Matcher
+from canary.sightings.matcher import DecoyTokens, Matcher
 from tests.sightings.conftest import DECOYS
 from tests.sightings.test_matcher import NOISE, planted
 
@@ -56,3 +56,17 @@ def test_an_updated_matcher_survives_pickling():
     updated, rebuilt = split(["kept", "added", "removed", "added", "kept", "absent", "kept"])
     text = "张伟明 15011112222 SF1234567890123\n王五 13912345678\n张*荣 150****6666"
     assert pickle.loads(pickle.dumps(updated)).match_records(text) == rebuilt.match_records(text)
+
+
+def test_a_literal_shared_by_decoys_and_kinds_points_at_all_of_them():
+    # The same address marker on two decoys, and one decoy's waybill number spelled like another's
+    # canary phone: each literal is kept once, with every owner.
+    decoys = [
+        DecoyTokens(1, "SF1000000000001", "+8617000000001", "张三丰", "翠竹苑7栋1203"),
+        DecoyTokens(2, "SF1000000000002", "+8617000000002", "李四光", "翠竹苑7栋1203"),
+        DecoyTokens(3, "17000000001", "+8617000000003", "王五"),
+    ]
+    matcher = Matcher.build(decoys)
+    found = {(hit.kind, hit.decoy_ids) for hit in matcher.scan("地址 翠竹苑7栋1203 单号 17000000001")}
+    assert ("address", frozenset({1, 2})) in found
+    assert ("waybill", frozenset({3})) in found and ("phone", frozenset({1})) in found
