@@ -31,7 +31,7 @@ BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
 from issue_decoys import BASELINE, load_average, peak_rss_mb, reset_peak_rss, unpack  # noqa: E402
-from machine import machine_line, write_sized_report  # noqa: E402
+from machine import machine_line, print_result, worker_result, write_sized_report  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/canary_bench_exports"
 SLUG = "bench-route"
@@ -142,7 +142,7 @@ def worker(args: argparse.Namespace) -> None:
         "load_before": load_before,
         "load_after": load_average(),
     }
-    print("RESULT " + json.dumps(result), flush=True)
+    print_result(result)
 
 
 def campaign_decoys(db_url: str) -> int:
@@ -193,9 +193,7 @@ def run_one(code: Path, args: argparse.Namespace, export: str) -> dict:
         "--db-url",
         args.db_url,
     ]
-    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    return worker_result(command)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ out). Target on a 2-core machine: ≤ 6 minutes for 1,000,000 route decoys.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
-from machine import machine_line, write_sized_report  # noqa: E402
+from machine import machine_line, print_result, worker_result, write_sized_report  # noqa: E402
 
 # The last commit before issuing was streamed through COPY (issue "National scale").
 BASELINE = "576f96fd32d15a17f1b8afde61205fc56a4b17a1"
@@ -204,7 +203,7 @@ def worker(args: argparse.Namespace) -> None:
         "load_before": load_before,
         "load_after": load_average(),
     }
-    print("RESULT " + json.dumps(result), flush=True)
+    print_result(result)
 
 
 def unpack(revision: str, into: Path) -> None:
@@ -231,9 +230,7 @@ def run_one(code: Path, args: argparse.Namespace, strategy: str, variant: str = 
         args.db_url,
         *(["--variant", variant] if variant else []),
     ]
-    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
-    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    return worker_result(command)
 
 
 def main() -> None:

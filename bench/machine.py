@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
+import subprocess
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -47,3 +49,15 @@ def write_sized_report(name: str, size: int, header: str, section: str) -> Path:
     )
     sections = [path.read_text(encoding="utf-8").strip() for _, path in sized]
     return write_report(name, "\n\n".join([header.strip(), *sections]))
+
+
+def print_result(result: dict) -> None:
+    """A worker process's figures, on the line :func:`worker_result` reads."""
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def worker_result(command: list[str]) -> dict:
+    """Run a benchmark's worker process (a fresh interpreter per measurement) and read its figures."""
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
