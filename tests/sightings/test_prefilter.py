@@ -1,11 +1,12 @@
 """The matcher's first stage: GBK read as it is, folding characters only where a character starts."""
 
+import daachorse
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from canary.sightings.matcher import DecoyTokens, Matcher
-from canary.sightings.prefilter import GB18030, SHAPE_FOLD, UTF8, native_encoding
+from canary.sightings.prefilter import GB18030, SHAPE_FOLD, UTF8, _ChildBuild, native_encoding
 
 
 def _han_with_gbk_byte(index: int, value: int) -> str:
@@ -134,3 +135,13 @@ def test_a_name_inside_han_text_on_a_line_with_folding_characters_flags_its_line
     data = "王玉兰花 王\u200b*\n".encode(encoding)
     assert han_text_matcher.match_records_bytes(data, encoding) != []
     assert [line for line, _, _ in han_text_matcher.candidate_lines(data, encoding)] == [0]
+
+
+def test_an_automaton_built_in_a_child_process_finds_what_one_built_here_finds():
+    patterns = [f"1{n:010d}".encode() for n in range(0, 200_000, 7)] + ["张三丰".encode("gb18030")]
+    text = "收件人张三丰 电话 10000000007 单号 100000000140000\n".encode("gb18030") * 3
+    built_there = _ChildBuild(patterns).result()
+    assert built_there.find_overlapping(text) == daachorse.DoubleArrayAhoCorasick(patterns).find_overlapping(
+        text
+    )
+    assert len(built_there.find_overlapping(text)) == 9
