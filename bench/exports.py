@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
-from issue_decoys import BASELINE, load_average, peak_rss_mb, reset_peak_rss, unpack  # noqa: E402
+from issue_decoys import BASELINE, django_in, load_average, peak_rss_mb, reset_peak_rss, unpack  # noqa: E402
 from machine import machine_line, print_result, worker_result, write_sized_report  # noqa: E402
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/canary_bench_exports"
@@ -94,15 +93,7 @@ class HashingOutput:
 
 def worker(args: argparse.Namespace) -> None:
     """In a fresh process with ``--code`` first on the path: run one export, print JSON."""
-    sys.path.insert(0, args.code)
-    os.chdir(args.code)
-    os.environ["DATABASE_URL"] = args.db_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "canary.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    import django
-
-    django.setup()
+    django_in(args.code, args.db_url, ALLOWED_HOSTS="testserver")
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.test import Client

@@ -132,17 +132,25 @@ def drop_exposure_foreign_keys(connection) -> None:
             cursor.execute(f'ALTER TABLE campaigns_exposure DROP CONSTRAINT "{name}"')
 
 
-def worker(args: argparse.Namespace) -> None:
-    """In a fresh process with ``--code`` first on the path: set up, issue once, print JSON."""
-    sys.path.insert(0, args.code)
-    os.chdir(args.code)
-    os.environ["DATABASE_URL"] = args.db_url
-    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "canary.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
+def django_in(code: str, db_url: str, **environment: str) -> None:
+    """Set Django up from the checkout ``code`` (the previous or the current implementation)."""
+    sys.path.insert(0, code)
+    os.chdir(code)
+    os.environ["DATABASE_URL"] = db_url
+    for name, value in {
+        "DJANGO_SETTINGS_MODULE": "canary.settings",
+        "LOG_LEVEL": "WARNING",
+        **environment,
+    }.items():
+        os.environ.setdefault(name, value)
     import django
 
     django.setup()
+
+
+def worker(args: argparse.Namespace) -> None:
+    """In a fresh process with ``--code`` first on the path: set up, issue once, print JSON."""
+    django_in(args.code, args.db_url, CELERY_TASK_ALWAYS_EAGER="1")
     from django.core.management import call_command
     from django.db import connection
 
